@@ -1,0 +1,640 @@
+// A list+watch informer with an in-memory cache, one per watched resource.
+// It replaces client-node's informer, which stops for good on any error other
+// than 410, has no working watch timeout in 1.4, and turns a throwing handler
+// into an unhandled rejection. This one retries forever with capped backoff
+// until stop(), relists only when its resourceVersion has expired, and isolates
+// handlers from the loop and from each other.
+import { collectionPath } from './discovery.js';
+import { KubeApiError, isGone, type KubeClient } from './kube-client.js';
+
+export interface OwnerRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    generation?: number;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: OwnerRef[];
+    deletionTimestamp?: string;
+    finalizers?: string[];
+    managedFields?: unknown[];
+  };
+  [field: string]: unknown;
+}
+
+export interface ResourceRef {
+  /** '' for the core group. */
+  group: string;
+  version: string;
+  plural: string;
+  namespaced: boolean;
+  kind: string;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogFn = (level: LogLevel, msg: string, meta?: object) => void;
+
+export interface Backoff {
+  initialMs: number;
+  maxMs: number;
+}
+
+export interface InformerOptions {
+  client: KubeClient;
+  resource: ResourceRef;
+  /** Watch one namespace (namespaced resources only); all namespaces when unset. */
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Applied to every object before it is cached; default: stripForCache. */
+  transform?: (o: KubeObject) => KubeObject;
+  /** Server-side watch timeout; default random 300–600 s per watch, so informers do not reconnect in step. */
+  watchTimeoutSeconds?: number;
+  /** A watch that carries no bytes this long is dropped; default watch timeout + 30 s. */
+  idleTimeoutMs?: number;
+  /** Retry delay after failures; default 800 ms doubling to 30 s, with jitter. */
+  backoff?: Backoff;
+  log?: LogFn;
+}
+
+export interface InformerStats {
+  /** Lists after the initial one (after 410 Gone). */
+  relists: number;
+  /** Watch requests after the first one (server timeouts and recoveries). */
+  reconnects: number;
+  /** Watch events received, bookmarks included. */
+  events: number;
+  lastEventAt?: number;
+  /** Consecutive failed list/watch attempts; 0 once a list succeeds or a watch delivers an event. */
+  failures: number;
+  lastError?: string;
+}
+
+export type Handler<T> = (obj: T) => void;
+export type UpdateHandler<T> = (old: T, cur: T) => void;
+export type IndexFn<T> = (obj: T) => string[];
+
+export const OWNER_INDEX = 'owner';
+const NAMESPACE_INDEX = 'namespace';
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+const PAGE_SIZE = 500;
+const LIST_TIMEOUT_MS = 60_000;
+/** A watch that ends cleanly sooner than this without events counts as a failure (backoff). */
+const MIN_QUIET_WATCH_MS = 1_000;
+const DEFAULT_BACKOFF: Backoff = { initialMs: 800, maxMs: 30_000 };
+
+/** The default transform: drops what reconcilers never read (managedFields is over half an object). */
+export function stripForCache(obj: KubeObject): KubeObject {
+  delete obj.metadata.managedFields;
+  if (obj.metadata.annotations && LAST_APPLIED in obj.metadata.annotations) {
+    const { [LAST_APPLIED]: _dropped, ...rest } = obj.metadata.annotations;
+    obj.metadata.annotations = rest;
+  }
+  return obj;
+}
+
+/** Capped exponential backoff with jitter: a delay in [base/2, base], base = initial·2^attempt ≤ max. */
+export function backoffDelay(attempt: number, backoff: Backoff, random: () => number = Math.random): number {
+  const base = Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(attempt, 30));
+  return Math.round(base / 2 + (base / 2) * random());
+}
+
+/** A random server-side watch timeout in [300, 600) s, as client-go picks one. */
+export function randomWatchTimeoutSeconds(random: () => number = Math.random): number {
+  return 300 + Math.floor(random() * 300);
+}
+
+export function objectKey(namespace: string | undefined, name: string): string {
+  return `${namespace ?? ''}/${name}`;
+}
+
+const keyOf = (obj: KubeObject): string => objectKey(obj.metadata.namespace, obj.metadata.name);
+
+export interface RelistDiff<T> {
+  added: T[];
+  updated: { old: T; cur: T }[];
+  deleted: T[];
+}
+
+/** What a relist changes: new objects, objects whose resourceVersion moved, objects that vanished. */
+export function diffRelist<T extends KubeObject>(
+  before: ReadonlyMap<string, T>,
+  after: ReadonlyMap<string, T>,
+): RelistDiff<T> {
+  const diff: RelistDiff<T> = { added: [], updated: [], deleted: [] };
+  for (const [key, cur] of after) {
+    const old = before.get(key);
+    if (!old) diff.added.push(cur);
+    else if (old.metadata.resourceVersion !== cur.metadata.resourceVersion) diff.updated.push({ old, cur });
+  }
+  for (const [key, old] of before) if (!after.has(key)) diff.deleted.push(old);
+  return diff;
+}
+
+interface Index<T> {
+  fn: IndexFn<T>;
+  keys: Map<string, Set<string>>;
+}
+
+/** The cache: objects by namespace/name, plus named indexes kept in step on every change. */
+export class ObjectStore<T extends KubeObject> {
+  private items = new Map<string, T>();
+  private readonly indexes = new Map<string, Index<T>>();
+
+  constructor() {
+    this.addIndex(NAMESPACE_INDEX, (o) => [o.metadata.namespace ?? '']);
+    this.addIndex(OWNER_INDEX, (o) => (o.metadata.ownerReferences ?? []).map((r) => r.uid));
+  }
+
+  get size(): number {
+    return this.items.size;
+  }
+
+  get(namespace: string | undefined, name: string): T | undefined {
+    return this.items.get(objectKey(namespace, name));
+  }
+
+  list(namespace?: string): T[] {
+    return namespace === undefined ? [...this.items.values()] : this.byIndex(NAMESPACE_INDEX, namespace);
+  }
+
+  addIndex(name: string, fn: IndexFn<T>): void {
+    if (this.indexes.has(name)) throw new Error(`index ${name} already exists`);
+    const index: Index<T> = { fn, keys: new Map() };
+    this.indexes.set(name, index);
+    for (const [key, obj] of this.items) indexAdd(index, key, obj);
+  }
+
+  byIndex(name: string, value: string): T[] {
+    const index = this.indexes.get(name);
+    if (!index) throw new Error(`no index named ${name}`);
+    return [...(index.keys.get(value) ?? [])].map((key) => this.items.get(key)!);
+  }
+
+  /** Stores obj; returns the object it replaced. */
+  upsert(obj: T): T | undefined {
+    const key = keyOf(obj);
+    const old = this.items.get(key);
+    if (old) for (const index of this.indexes.values()) indexRemove(index, key, old);
+    this.items.set(key, obj);
+    for (const index of this.indexes.values()) indexAdd(index, key, obj);
+    return old;
+  }
+
+  /** Removes the object with obj's namespace/name; returns what was stored. */
+  remove(obj: KubeObject): T | undefined {
+    const key = keyOf(obj);
+    const old = this.items.get(key);
+    if (!old) return undefined;
+    for (const index of this.indexes.values()) indexRemove(index, key, old);
+    this.items.delete(key);
+    return old;
+  }
+
+  /** Replaces the whole content (a relist) and returns what changed. */
+  replace(objects: T[]): RelistDiff<T> {
+    const next = new Map(objects.map((o) => [keyOf(o), o]));
+    const diff = diffRelist(this.items, next);
+    this.items = next;
+    for (const index of this.indexes.values()) {
+      index.keys.clear();
+      for (const [key, obj] of next) indexAdd(index, key, obj);
+    }
+    return diff;
+  }
+}
+
+function indexAdd<T>(index: Index<T>, key: string, obj: T): void {
+  for (const value of index.fn(obj)) {
+    let keys = index.keys.get(value);
+    if (!keys) index.keys.set(value, (keys = new Set()));
+    keys.add(key);
+  }
+}
+
+function indexRemove<T>(index: Index<T>, key: string, obj: T): void {
+  for (const value of index.fn(obj)) {
+    const keys = index.keys.get(value);
+    keys?.delete(key);
+    if (keys?.size === 0) index.keys.delete(value);
+  }
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+export function listQuery(selectors: Selectors, continueToken?: string): Query {
+  // No resourceVersion: a consistent read from etcd, never a stale cache.
+  return { ...selectors, limit: PAGE_SIZE, continue: continueToken };
+}
+
+export function watchQuery(selectors: Selectors, resourceVersion: string, timeoutSeconds: number): Query {
+  return { ...selectors, watch: 1, resourceVersion, allowWatchBookmarks: true, timeoutSeconds };
+}
+
+export interface Selectors {
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+interface ObjectList {
+  metadata: { resourceVersion?: string; continue?: string };
+  items: KubeObject[];
+}
+
+interface StatusObject {
+  code?: number;
+  reason?: string;
+  message?: string;
+}
+
+interface WatchEvent {
+  /** ADDED, MODIFIED, DELETED, BOOKMARK or ERROR; kept a string so unknown types are handled. */
+  type: string;
+  object: KubeObject | StatusObject;
+}
+
+/** How one list+watch attempt ended. */
+export type Outcome =
+  | { kind: 'ended'; events: number; durationMs: number }
+  | { kind: 'gone'; error: unknown }
+  | { kind: 'failed'; error: unknown };
+
+/** Thrown from the line handler to close a stream that carried an ERROR event. */
+class StreamErrorEvent extends Error {}
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+export class Informer<T extends KubeObject = KubeObject> {
+  private readonly store = new ObjectStore<T>();
+  private readonly addHandlers = new Set<Handler<T>>();
+  private readonly updateHandlers = new Set<UpdateHandler<T>>();
+  private readonly deleteHandlers = new Set<Handler<T>>();
+  private readonly syncWaiters = new Set<{ resolve: () => void; reject: (err: Error) => void }>();
+  private readonly abort = new AbortController();
+  private readonly path: string;
+  private readonly selectors: Selectors;
+  private readonly counters: InformerStats = { relists: 0, reconnects: 0, events: 0, failures: 0 };
+  private loop: Promise<void> | undefined;
+  private stopped = false;
+  private synced = false;
+  private rv: string | undefined;
+  private watches = 0;
+  private backoffAttempt = 0;
+  /** 410s in a row without an event in between; the first relists at once, later ones back off. */
+  private goneStreak = 0;
+
+  constructor(private readonly opts: InformerOptions) {
+    this.path = collectionPath(opts.resource, opts.resource.namespaced ? opts.namespace : undefined);
+    this.selectors = { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector };
+  }
+
+  start(): void {
+    if (this.stopped) throw new Error('a stopped informer cannot be restarted; create a new one');
+    this.loop ??= this.run().catch((err: unknown) =>
+      this.log('error', 'informer loop failed', { error: errorText(err) }),
+    );
+  }
+
+  /** Stops for good: aborts the request in flight, resolves once the loop has ended. */
+  async stop(): Promise<void> {
+    if (!this.stopped) {
+      this.stopped = true;
+      this.abort.abort();
+      for (const w of this.syncWaiters) w.reject(new Error('informer stopped before its cache synced'));
+      this.syncWaiters.clear();
+    }
+    await this.loop;
+  }
+
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  waitForSync(timeoutMs?: number): Promise<void> {
+    if (this.synced) return Promise.resolve();
+    if (this.stopped) return Promise.reject(new Error('informer stopped before its cache synced'));
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (err: Error) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      };
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              this.syncWaiters.delete(waiter);
+              reject(this.syncTimeoutError(timeoutMs));
+            }, timeoutMs);
+      this.syncWaiters.add(waiter);
+    });
+  }
+
+  onAdd(handler: Handler<T>): () => void {
+    this.addHandlers.add(handler);
+    return () => this.addHandlers.delete(handler);
+  }
+
+  onUpdate(handler: UpdateHandler<T>): () => void {
+    this.updateHandlers.add(handler);
+    return () => this.updateHandlers.delete(handler);
+  }
+
+  onDelete(handler: Handler<T>): () => void {
+    this.deleteHandlers.add(handler);
+    return () => this.deleteHandlers.delete(handler);
+  }
+
+  /** The cached object; shared with the cache and handlers, so treat it as read-only. */
+  get(namespace: string | undefined, name: string): T | undefined {
+    return this.store.get(namespace, name);
+  }
+
+  list(namespace?: string): T[] {
+    return this.store.list(namespace);
+  }
+
+  addIndex(name: string, fn: IndexFn<T>): void {
+    this.store.addIndex(name, (obj) => {
+      try {
+        return fn(obj);
+      } catch (err) {
+        this.log('error', 'index function threw; object left out of the index', {
+          index: name,
+          error: errorText(err),
+        });
+        return [];
+      }
+    });
+  }
+
+  byIndex(name: string, value: string): T[] {
+    return this.store.byIndex(name, value);
+  }
+
+  resourceVersion(): string | undefined {
+    return this.rv;
+  }
+
+  stats(): InformerStats {
+    return { ...this.counters };
+  }
+
+  private async run(): Promise<void> {
+    while (!this.isStopped()) {
+      const outcome = await this.attempt();
+      if (this.isStopped()) break;
+      const delayMs = this.delayAfter(outcome);
+      if (delayMs > 0) await this.pause(delayMs);
+    }
+    this.log('debug', 'informer stopped');
+  }
+
+  /** A method, not a field read, so the compiler does not assume it unchanged across awaits. */
+  private isStopped(): boolean {
+    return this.stopped;
+  }
+
+  /** One list (when there is no resourceVersion) and one watch; never throws. */
+  private async attempt(): Promise<Outcome> {
+    try {
+      if (this.rv === undefined) await this.relist();
+      return await this.watch(this.rv!);
+    } catch (error) {
+      return isGone(error) ? { kind: 'gone', error } : { kind: 'failed', error };
+    }
+  }
+
+  private delayAfter(outcome: Outcome): number {
+    switch (outcome.kind) {
+      case 'ended':
+        // A server-side timeout re-watches at once; a server that keeps ending watches at once is backed off.
+        if (outcome.events > 0 || outcome.durationMs >= MIN_QUIET_WATCH_MS) return 0;
+        return this.nextBackoff('watch ended immediately without events');
+      case 'gone':
+        this.rv = undefined;
+        this.goneStreak++;
+        this.log('info', 'resourceVersion expired; relisting', { error: errorText(outcome.error) });
+        return this.goneStreak > 1 ? this.nextBackoff('resourceVersion expired again') : 0;
+      case 'failed':
+        this.counters.failures++;
+        this.counters.lastError = errorText(outcome.error);
+        return this.nextBackoff(this.counters.lastError);
+    }
+  }
+
+  private nextBackoff(reason: string): number {
+    const delayMs = backoffDelay(this.backoffAttempt++, this.opts.backoff ?? DEFAULT_BACKOFF);
+    this.log('warn', 'list/watch failed; retrying', { reason, delayMs, failures: this.counters.failures });
+    return delayMs;
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.abort.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.abort.signal.addEventListener('abort', done);
+    });
+  }
+
+  private async relist(): Promise<void> {
+    const { items, resourceVersion } = await this.listAll();
+    const diff = this.store.replace(items);
+    this.rv = resourceVersion;
+    this.counters.failures = 0;
+    if (this.synced) this.counters.relists++;
+    this.log(this.synced ? 'info' : 'debug', 'listed', {
+      objects: items.length,
+      resourceVersion,
+      added: diff.added.length,
+      updated: diff.updated.length,
+      deleted: diff.deleted.length,
+    });
+    for (const obj of diff.added) this.fireAdd(obj);
+    for (const { old, cur } of diff.updated) this.fireUpdate(old, cur);
+    for (const obj of diff.deleted) this.fireDelete(obj);
+    if (!this.synced) this.markSynced();
+  }
+
+  private async listAll(): Promise<{ items: T[]; resourceVersion: string }> {
+    const items: T[] = [];
+    let continueToken: string | undefined;
+    let resourceVersion = '';
+    do {
+      const page = await this.opts.client.request<ObjectList>({
+        method: 'GET',
+        path: this.path,
+        query: listQuery(this.selectors, continueToken),
+        timeoutMs: LIST_TIMEOUT_MS,
+        signal: this.abort.signal,
+      });
+      for (const item of page.items) items.push(this.prepare(item));
+      resourceVersion = page.metadata.resourceVersion ?? resourceVersion;
+      continueToken = page.metadata.continue || undefined;
+    } while (continueToken);
+    return { items, resourceVersion };
+  }
+
+  private async watch(resourceVersion: string): Promise<Outcome> {
+    if (this.watches++ > 0) this.counters.reconnects++;
+    const timeoutSeconds = this.opts.watchTimeoutSeconds ?? randomWatchTimeoutSeconds();
+    const started = Date.now();
+    let events = 0;
+    let streamError: KubeApiError | undefined;
+    try {
+      await this.opts.client.stream(
+        {
+          path: this.path,
+          query: watchQuery(this.selectors, resourceVersion, timeoutSeconds),
+          signal: this.abort.signal,
+        },
+        (line) => {
+          const event = JSON.parse(line) as WatchEvent;
+          if (event.type === 'ERROR') {
+            streamError = statusError(event.object as StatusObject);
+            throw new StreamErrorEvent(streamError.message);
+          }
+          events++;
+          this.handle(event);
+        },
+        this.opts.idleTimeoutMs ?? timeoutSeconds * 1000 + 30_000,
+      );
+    } catch (err) {
+      // An in-stream ERROR event is thrown by the line handler to end the stream; report the event itself.
+      if (!streamError) throw err;
+    }
+    if (streamError) throw streamError;
+    return { kind: 'ended', events, durationMs: Date.now() - started };
+  }
+
+  private handle(event: WatchEvent): void {
+    this.counters.events++;
+    this.counters.lastEventAt = Date.now();
+    this.counters.failures = 0;
+    this.backoffAttempt = 0;
+    this.goneStreak = 0;
+    const raw = event.object as KubeObject;
+    switch (event.type) {
+      case 'ADDED':
+      case 'MODIFIED':
+        this.upsert(this.prepare(raw));
+        break;
+      case 'DELETED':
+        this.delete(this.prepare(raw));
+        break;
+      case 'BOOKMARK':
+        break;
+      default:
+        this.log('warn', 'ignoring a watch event of unknown type', { type: event.type });
+    }
+    // Recorded after the cache change, so a reconnect resumes after this event, not before it.
+    this.rv = raw.metadata.resourceVersion ?? this.rv;
+  }
+
+  private upsert(obj: T): void {
+    const old = this.store.upsert(obj);
+    if (old) this.fireUpdate(old, obj);
+    else this.fireAdd(obj);
+  }
+
+  private delete(obj: T): void {
+    this.store.remove(obj);
+    this.fireDelete(obj);
+  }
+
+  /** Fills in the type (list items carry none) and applies the transform. */
+  private prepare(raw: KubeObject): T {
+    const { group, version, kind } = this.opts.resource;
+    raw.apiVersion ??= group ? `${group}/${version}` : version;
+    raw.kind ??= kind;
+    const transform = this.opts.transform ?? stripForCache;
+    try {
+      return transform(raw) as T;
+    } catch (err) {
+      this.log('error', 'transform threw; caching the object untransformed', {
+        name: raw.metadata.name,
+        namespace: raw.metadata.namespace,
+        error: errorText(err),
+      });
+      return raw as T;
+    }
+  }
+
+  private fireAdd(obj: T): void {
+    for (const h of this.addHandlers) this.callHandler('add', obj, () => h(obj));
+  }
+
+  private fireUpdate(old: T, cur: T): void {
+    for (const h of this.updateHandlers) this.callHandler('update', cur, () => h(old, cur));
+  }
+
+  private fireDelete(obj: T): void {
+    for (const h of this.deleteHandlers) this.callHandler('delete', obj, () => h(obj));
+  }
+
+  /** A throwing (or rejecting) handler is logged; it never reaches the loop or the other handlers. */
+  private callHandler(event: string, obj: T, call: () => unknown): void {
+    const report = (err: unknown) =>
+      this.log('error', `${event} handler failed`, {
+        name: obj.metadata.name,
+        namespace: obj.metadata.namespace,
+        error: errorText(err),
+      });
+    try {
+      const result = call();
+      if (isThenable(result)) result.then(undefined, report);
+    } catch (err) {
+      report(err);
+    }
+  }
+
+  private markSynced(): void {
+    this.synced = true;
+    for (const w of this.syncWaiters) w.resolve();
+    this.syncWaiters.clear();
+  }
+
+  private syncTimeoutError(timeoutMs: number): Error {
+    const last = this.counters.lastError ? ` (last error: ${this.counters.lastError})` : '';
+    return new Error(`the ${this.opts.resource.plural} cache did not sync within ${timeoutMs} ms${last}`);
+  }
+
+  private log(level: LogLevel, msg: string, meta?: object): void {
+    this.opts.log?.(level, msg, { resource: this.opts.resource.plural, ...meta });
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
+}
+
+function statusError(status: StatusObject): KubeApiError {
+  const code = status.code ?? 500;
+  return new KubeApiError(
+    code,
+    status.reason ?? 'Unknown',
+    status.message ?? `watch ERROR event (code ${code})`,
+  );
+}
