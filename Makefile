@@ -45,12 +45,20 @@ fmt: deps ## Format the code with Prettier
 	node_modules/.bin/prettier --write .
 
 .PHONY: test-unit
-test-unit: deps ## Unit tests (pure logic, no server)
-	PRISM_TEST_RESULTS=$(RESULTS) PRISM_TEST_SUITE=unit $(MOCHA) --config test/unit/.mocharc.json
+test-unit: deps ## Unit tests (pure logic, no server); FILES=... runs only those
+	PRISM_TEST_RESULTS=$(RESULTS) PRISM_TEST_SUITE=unit $(MOCHA) --config test/unit/.mocharc.json $(or $(FILES),'test/unit/**/*.test.ts')
 
 .PHONY: test-integration
-test-integration: deps controlplane ## Integration tests against etcd + kube-apiserver + kube-controller-manager
-	PRISM_TEST_RESULTS=$(RESULTS) PRISM_TEST_SUITE=integration $(MOCHA) --config test/integration/.mocharc.json
+test-integration: deps controlplane ## Integration tests on etcd + kube-apiserver + kube-controller-manager; FILES=...
+	PRISM_TEST_RESULTS=$(RESULTS) PRISM_TEST_SUITE=integration $(MOCHA) --config test/integration/.mocharc.json $(or $(FILES),'test/integration/**/*.test.ts')
+
+.PHONY: manifests
+manifests: deps ## Generate config/crd/bases from the API schemas in src/api
+	node_modules/.bin/tsx hack/gen-manifests.ts
+
+.PHONY: bench
+bench: deps ## Benchmarks (print figures; not part of make test)
+	node_modules/.bin/tsx test/bench/workqueue.bench.ts
 
 ##@ Control plane
 

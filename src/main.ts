@@ -1,0 +1,80 @@
+// The operator process: configuration, logger, manager, reconcilers, signals.
+import * as k8s from '@kubernetes/client-node';
+import { ConfigError, parseConfig, type OperatorConfig } from './config.js';
+import { registerControllers } from './controllers/index.js';
+import { createLogger } from './runtime/logger.js';
+import { Manager, type ManagerConfig } from './runtime/manager.js';
+import { parseBindAddress } from './runtime/server.js';
+
+export const FIELD_MANAGER = 'prism-operator';
+
+export function managerConfig(c: OperatorConfig): ManagerConfig {
+  return {
+    fieldManager: FIELD_MANAGER,
+    hashAnnotation: 'prism.io/applied-hash',
+    userAgent: FIELD_MANAGER,
+    maxConcurrentReconciles: c.maxConcurrentReconciles,
+    queue: { qps: c.queueQps, burst: c.queueBurst, baseDelayMs: c.backoffBaseMs, maxDelayMs: c.backoffMaxMs },
+    leaderElection: {
+      enabled: c.leaderElect,
+      namespace: c.leaderElectionNamespace,
+      name: c.leaderElectionId,
+      identity: c.podName,
+      leaseDurationMs: c.leaseDurationMs,
+      renewDeadlineMs: c.renewDeadlineMs,
+      retryPeriodMs: c.retryPeriodMs,
+    },
+    http: parseBindAddress(c.httpBindAddress),
+  };
+}
+
+export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
+  let config: OperatorConfig;
+  try {
+    config = parseConfig(argv, env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`prism-operator: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+  const kubeConfig = new k8s.KubeConfig();
+  kubeConfig.loadFromDefault();
+  const manager = await Manager.create({ kubeConfig, config: managerConfig(config), logger });
+  registerControllers(manager, config);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal });
+    manager
+      .stop()
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        logger.error('shutdown failed', { error: String(err) });
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+
+  logger.info('starting prism-operator', {
+    server: kubeConfig.getCurrentCluster()?.server,
+    leaderElection: config.leaderElect,
+    watchNamespaces: config.watchNamespaces.length ? config.watchNamespaces : 'all',
+  });
+  await manager.start();
+  logger.info('operator ready', { http: manager.httpAddress });
+}
+
+if (import.meta.url === `file://${process.argv[1] ?? ''}`) {
+  run(process.argv.slice(2), process.env).catch((err: unknown) => {
+    process.stderr.write(
+      `prism-operator: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exit(1);
+  });
+}

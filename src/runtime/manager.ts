@@ -1,0 +1,354 @@
+// The manager wires the runtime together: informers feed keys into the one
+// shared work queue, the queue runs reconcilers, leader election decides
+// whether this process reconciles at all, and one HTTP server reports health,
+// readiness and metrics. It knows nothing about what the reconcilers do.
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { Applier, type Obj, type WriteCounter } from './apply.js';
+import { RestMapper } from './discovery.js';
+import { EventRecorder } from './events.js';
+import { Informer, type InformerOptions, type KubeObject, type ResourceRef } from './informer.js';
+import { KubeClient } from './kube-client.js';
+import { LeaderElector } from './leader-election.js';
+import type { Logger } from './logger.js';
+import { OperatorMetrics, type ReconcileOutcome } from './metrics.js';
+import { controllerName, parseKey } from './keys.js';
+import { QueueMetrics } from './queue-metrics.js';
+import { defaultControllerRateLimiter } from './ratelimit.js';
+import { HttpServer } from './server.js';
+import { WorkQueue } from './workqueue.js';
+
+export interface ReconcileRequest {
+  key: string;
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+export interface ReconcileContext extends ReconcileRequest {
+  log: Logger;
+  /** Writes this reconcile made; pass to Applier calls. */
+  writes: WriteCounter;
+  /** Aborted when leadership is lost or the manager stops. */
+  signal: AbortSignal;
+}
+
+export interface ReconcileResult {
+  requeueAfterMs?: number;
+}
+
+export interface Reconciler {
+  /** The kind whose keys this reconciler handles, e.g. PrismPattern. */
+  readonly kind: string;
+  reconcile(ctx: ReconcileContext): Promise<ReconcileResult | undefined>;
+}
+
+/** An error retrying cannot fix: logged and counted, not requeued with backoff. */
+export class TerminalError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'TerminalError';
+  }
+}
+
+export interface ManagerConfig {
+  fieldManager: string;
+  hashAnnotation: string;
+  userAgent: string;
+  maxConcurrentReconciles: number;
+  queue: { qps: number; burst: number; baseDelayMs: number; maxDelayMs: number };
+  leaderElection: {
+    enabled: boolean;
+    namespace: string;
+    name: string;
+    identity?: string;
+    leaseDurationMs: number;
+    renewDeadlineMs: number;
+    retryPeriodMs: number;
+  };
+  http?: { host: string; port: number };
+}
+
+export interface WatchSpec {
+  resource: ResourceRef;
+  namespace?: string;
+  labelSelector?: string;
+  transform?: InformerOptions['transform'];
+  /** The keys to reconcile when an object of this resource changes. */
+  map: (obj: Obj) => string[];
+  /** A primary resource: every object is reconciled when leadership starts. */
+  primary?: boolean;
+}
+
+export interface ManagerOptions {
+  kubeConfig: KubeConfig;
+  config: ManagerConfig;
+  logger: Logger;
+  metrics?: OperatorMetrics;
+  /** Called when this process loses the lease it held (default: exit, as controller-runtime does). */
+  onLeadershipLost?: () => void;
+}
+
+interface Watched {
+  informer: Informer;
+  spec: WatchSpec;
+}
+
+export class Manager {
+  readonly metrics: OperatorMetrics;
+  readonly mapper: RestMapper;
+  readonly applier: Applier;
+  readonly recorder: EventRecorder;
+  readonly queue: WorkQueue;
+  readonly identity: string;
+  private readonly watched = new Map<string, Watched>();
+  private readonly reconcilers = new Map<string, Reconciler>();
+  private readonly log: Logger;
+  private elector: LeaderElector | undefined;
+  private server: HttpServer | undefined;
+  private leading = false;
+  private leaderAbort = new AbortController();
+  private stopping = false;
+  private startedAt = 0;
+  httpAddress: { host: string; port: number } | undefined;
+
+  private constructor(
+    readonly client: KubeClient,
+    private readonly opts: ManagerOptions,
+  ) {
+    const { config } = opts;
+    this.log = opts.logger;
+    this.metrics = opts.metrics ?? new OperatorMetrics();
+    this.identity = config.leaderElection.identity ?? `${hostname()}_${randomBytes(4).toString('hex')}`;
+    this.mapper = new RestMapper(client);
+    this.applier = new Applier(client, this.mapper, {
+      fieldManager: config.fieldManager,
+      hashAnnotation: config.hashAnnotation,
+    });
+    this.recorder = new EventRecorder({
+      client,
+      reportingController: config.fieldManager,
+      reportingInstance: `${config.fieldManager}-${this.identity}`.slice(0, 128),
+      log: (msg, meta) => this.log.warn(msg, meta),
+    });
+    this.queue = new WorkQueue({
+      handler: (key) => this.process(key),
+      concurrency: config.maxConcurrentReconciles,
+      rateLimiter: defaultControllerRateLimiter({
+        qps: config.queue.qps,
+        burst: config.queue.burst,
+        baseDelayMs: config.queue.baseDelayMs,
+        maxDelayMs: config.queue.maxDelayMs,
+      }),
+      metrics: new QueueMetrics(this.metrics.registry),
+    });
+  }
+
+  static async create(opts: ManagerOptions): Promise<Manager> {
+    const metrics = opts.metrics ?? new OperatorMetrics();
+    const client = await KubeClient.create(opts.kubeConfig, {
+      userAgent: opts.config.userAgent,
+      observe: ({ method, code }) =>
+        metrics.restRequests.inc({ code: String(code), method, host: hostOf(opts.kubeConfig) }),
+    });
+    return new Manager(client, { ...opts, metrics });
+  }
+
+  /** Watches a resource; changes enqueue the keys `spec.map` returns. */
+  watch(name: string, spec: WatchSpec): Informer {
+    const informer = new Informer({
+      client: this.client,
+      resource: spec.resource,
+      namespace: spec.namespace,
+      labelSelector: spec.labelSelector,
+      transform: spec.transform,
+      log: (level, msg, meta) => this.log.log(level, msg, { informer: name, ...meta }),
+    });
+    const enqueue = (obj: KubeObject) => {
+      if (!this.leading) return; // standbys keep their caches warm but do not reconcile
+      for (const key of spec.map(obj as Obj)) this.queue.add(key);
+    };
+    informer.onAdd(enqueue);
+    informer.onUpdate((_old, cur) => enqueue(cur));
+    informer.onDelete(enqueue);
+    this.watched.set(name, { informer, spec });
+    return informer;
+  }
+
+  /** The cache of a watched resource. */
+  cache<T extends KubeObject = KubeObject>(name: string): Informer<T> {
+    const w = this.watched.get(name);
+    if (!w) throw new Error(`no informer named ${name}`);
+    return w.informer as unknown as Informer<T>;
+  }
+
+  register(reconciler: Reconciler): void {
+    this.reconcilers.set(reconciler.kind, reconciler);
+    this.metrics.registerController(
+      controllerName(reconciler.kind),
+      this.opts.config.maxConcurrentReconciles,
+    );
+  }
+
+  isLeader(): boolean {
+    return this.leading;
+  }
+
+  synced(): boolean {
+    return [...this.watched.values()].every((w) => w.informer.hasSynced());
+  }
+
+  /** Starts caches, the HTTP server and leader election; resolves once caches have synced. */
+  async start(syncTimeoutMs = 120_000): Promise<void> {
+    this.startedAt = Date.now();
+    const { config } = this.opts;
+    if (config.http) {
+      this.server = new HttpServer({
+        ...config.http,
+        registry: this.metrics.registry,
+        ready: () => this.synced(),
+      });
+      const addr = await this.server.start();
+      this.httpAddress = { host: addr.address, port: addr.port };
+    }
+    for (const w of this.watched.values()) w.informer.start();
+    await Promise.all([...this.watched.values()].map((w) => w.informer.waitForSync(syncTimeoutMs)));
+    this.log.info('caches synced', { informers: this.watched.size, ms: Date.now() - this.startedAt });
+    if (!config.leaderElection.enabled) {
+      this.startLeading(new AbortController().signal);
+      return;
+    }
+    const le = config.leaderElection;
+    this.elector = new LeaderElector({
+      client: this.client,
+      namespace: le.namespace,
+      name: le.name,
+      identity: this.identity,
+      leaseDurationMs: le.leaseDurationMs,
+      renewDeadlineMs: le.renewDeadlineMs,
+      retryPeriodMs: le.retryPeriodMs,
+      releaseOnCancel: true,
+      onStartedLeading: (signal) => this.startLeading(signal),
+      onStoppedLeading: ({ lost }) => this.stopLeading(lost),
+      onLeaderChange: (isLeader) => this.metrics.leaderStatus.set({ name: le.name }, isLeader ? 1 : 0),
+    });
+    this.metrics.leaderStatus.set({ name: le.name }, 0);
+    void this.elector.run();
+  }
+
+  private startLeading(signal: AbortSignal): void {
+    this.leading = true;
+    this.leaderAbort = new AbortController();
+    signal.addEventListener('abort', () => this.leaderAbort.abort(), { once: true });
+    this.log.info('started leading; reconciling', { identity: this.identity });
+    this.resyncAll();
+  }
+
+  private stopLeading(lost: boolean): void {
+    this.leading = false;
+    this.leaderAbort.abort();
+    if (!lost || this.stopping) return;
+    this.log.error('leadership lost; stopping reconciles', { identity: this.identity });
+    (this.opts.onLeadershipLost ?? (() => process.exit(1)))();
+  }
+
+  /** Enqueues every object of every primary resource. */
+  resyncAll(): void {
+    for (const { informer, spec } of this.watched.values()) {
+      if (!spec.primary) continue;
+      for (const obj of informer.list()) for (const key of spec.map(obj as Obj)) this.queue.add(key);
+    }
+  }
+
+  enqueue(key: string): void {
+    if (this.leading) this.queue.add(key);
+  }
+
+  private async process(key: string): Promise<void> {
+    if (!this.leading) return;
+    const req = { key, ...parseKey(key) };
+    const reconciler = this.reconcilers.get(req.kind);
+    if (!reconciler) {
+      this.log.warn('no reconciler for key', { key });
+      return;
+    }
+    const controller = controllerName(req.kind);
+    const log = this.log.child({ controller, namespace: req.namespace, name: req.name });
+    const writes = { writes: 0 };
+    const started = performance.now();
+    this.metrics.activeWorkers.inc({ controller });
+    let outcome: ReconcileOutcome = 'success';
+    let error: unknown;
+    try {
+      const result = await reconciler.reconcile({ ...req, log, writes, signal: this.leaderAbort.signal });
+      this.queue.forget(key);
+      if (result?.requeueAfterMs !== undefined && result.requeueAfterMs > 0) {
+        outcome = 'requeue_after';
+        this.queue.addAfter(key, result.requeueAfterMs);
+      }
+    } catch (err) {
+      error = err;
+      outcome = 'error';
+      this.metrics.reconcileErrors.inc({ controller });
+      if (err instanceof TerminalError) {
+        this.metrics.terminalErrors.inc({ controller });
+        this.queue.forget(key);
+      } else if (this.isLeader()) {
+        // Leadership may have been lost while the reconcile ran.
+        this.queue.addRateLimited(key);
+      }
+    } finally {
+      this.metrics.activeWorkers.dec({ controller });
+    }
+    const seconds = (performance.now() - started) / 1000;
+    this.metrics.reconcileTime.observe({ controller }, seconds);
+    this.metrics.reconcileTotal.inc({ controller, result: outcome });
+    const summary = { result: outcome, durationMs: Math.round(seconds * 1000), writes: writes.writes };
+    if (error)
+      log.error('reconcile failed', {
+        ...summary,
+        error: errorMessage(error),
+        retries: this.queue.numRequeues(key),
+      });
+    else log.info('reconciled', summary);
+  }
+
+  /** Graceful stop: finish in-flight reconciles, release the lease, stop caches and the server. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.leading = false;
+    await this.queue.shutdown({ drain: false });
+    this.leaderAbort.abort();
+    await this.elector?.stop();
+    await this.recorder.flush();
+    await Promise.all([...this.watched.values()].map((w) => w.informer.stop()));
+    await this.server?.stop();
+    this.client.close();
+    this.log.info('manager stopped', { identity: this.identity });
+  }
+
+  /** Simulates a crash for tests: stops everything without releasing the lease. */
+  async abandon(): Promise<void> {
+    this.stopping = true;
+    this.leading = false;
+    await this.elector?.abandon();
+    await this.queue.shutdown({ drain: false });
+    await Promise.all([...this.watched.values()].map((w) => w.informer.stop()));
+    await this.server?.stop();
+    this.client.close();
+  }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function hostOf(kc: KubeConfig): string {
+  try {
+    return new URL(kc.getCurrentCluster()?.server ?? '').host;
+  } catch {
+    return '';
+  }
+}
