@@ -48,7 +48,7 @@ describe('a PrismPattern custom resource', function () {
       apiVersion: `${GROUP}/${VERSION}`,
       kind: 'PrismPattern',
       metadata: { name: 'orders', namespace: ns },
-      spec: { pattern: 'consumer', backend: 'kafka' },
+      spec: { pattern: 'consumer', backend: 'kafka', image: 'registry.invalid/consumer:1' },
     };
     // The CRD may be Established a moment before its endpoint is served everywhere.
     await eventually(
@@ -71,7 +71,7 @@ describe('a PrismPattern custom resource', function () {
       plural: PLURAL,
       name: 'orders',
     })) as PatternObject;
-    expect(got.spec).to.deep.equal({ pattern: 'consumer', backend: 'kafka' });
+    expect(got.spec).to.deep.include({ pattern: 'consumer', backend: 'kafka' });
     expect(got.metadata.generation).to.equal(1);
 
     const patched = (await custom.patchNamespacedCustomObjectStatus(

@@ -1,0 +1,25 @@
+// `make manifests`: writes config/crd/bases/*.yaml from src/api. With --check,
+// exits non-zero (listing the files) when the checked-in YAML is stale.
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { crdFileName, crdYaml } from '../src/api/v1alpha1/crd.js';
+import { KINDS } from '../src/api/v1alpha1/kinds.js';
+
+const dir = resolve(import.meta.dirname, '..', 'config', 'crd', 'bases');
+const check = process.argv.includes('--check');
+const stale: string[] = [];
+for (const def of KINDS) {
+  const file = join(dir, crdFileName(def));
+  const yaml = crdYaml(def);
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  if (current === yaml) continue;
+  if (check) stale.push(file);
+  else {
+    writeFileSync(file, yaml);
+    console.log(`wrote ${file}`);
+  }
+}
+if (stale.length) {
+  console.error(`stale CRDs (run 'make manifests'):\n  ${stale.join('\n  ')}`);
+  process.exit(1);
+}
