@@ -5,35 +5,9 @@
 import { CONTENT_TYPE, isNotFound, type KubeClient } from './kube-client.js';
 import { objectPath, type RestMapper } from './discovery.js';
 import { contentHash, isSubset, mergePatchFor } from './object-diff.js';
+import type { Obj } from './object.js';
 
-export interface ObjectMeta {
-  name: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  ownerReferences?: OwnerReference[];
-  finalizers?: string[];
-  deletionTimestamp?: string;
-}
-
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
-
-export interface Obj {
-  apiVersion: string;
-  kind: string;
-  metadata: ObjectMeta;
-  [field: string]: unknown;
-}
+export type { ObjectMeta, Obj, OwnerReference } from './object.js';
 
 export interface ApplierOptions {
   fieldManager: string;

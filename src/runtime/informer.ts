@@ -6,34 +6,9 @@
 // handlers from the loop and from each other.
 import { collectionPath } from './discovery.js';
 import { KubeApiError, isGone, type KubeClient } from './kube-client.js';
+import type { KubeObject } from './object.js';
 
-export interface OwnerRef {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
-
-export interface KubeObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    uid?: string;
-    resourceVersion?: string;
-    generation?: number;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    ownerReferences?: OwnerRef[];
-    deletionTimestamp?: string;
-    finalizers?: string[];
-    managedFields?: unknown[];
-  };
-  [field: string]: unknown;
-}
+export type { KubeObject, OwnerReference as OwnerRef } from './object.js';
 
 export interface ResourceRef {
   /** '' for the core group. */
