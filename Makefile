@@ -56,6 +56,10 @@ test-integration: deps controlplane ## Integration tests on etcd + kube-apiserve
 manifests: deps ## Generate config/crd/bases from the API schemas in src/api
 	node_modules/.bin/tsx hack/gen-manifests.ts
 
+.PHONY: docs
+docs: deps ## Regenerate the generated parts of README.md (configuration table)
+	node_modules/.bin/tsx hack/gen-docs.ts
+
 .PHONY: bench
 bench: deps ## Benchmarks (print figures; not part of make test)
 	node_modules/.bin/tsx test/bench/workqueue.bench.ts

@@ -18,11 +18,10 @@ export interface OperatorConfig {
   queueBurst: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
-  watchNamespaces: string[];
   podName: string | undefined;
 }
 
-type Kind = 'string' | 'boolean' | 'int' | 'number' | 'duration' | 'list';
+type Kind = 'string' | 'boolean' | 'int' | 'number' | 'duration';
 
 interface OptionSpec {
   key: keyof OperatorConfig;
@@ -155,14 +154,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     doc: 'Cap of the per-object retry delay.',
   },
   {
-    key: 'watchNamespaces',
-    flag: 'watch-namespaces',
-    env: 'WATCH_NAMESPACES',
-    kind: 'list',
-    default: () => [],
-    doc: 'Comma-separated namespaces to watch; empty means all namespaces.',
-  },
-  {
     key: 'podName',
     flag: 'pod-name',
     env: 'POD_NAME',
@@ -216,11 +207,6 @@ function convert(spec: OptionSpec, raw: string | boolean, problems: string[]): u
         problems.push(`${where}: expected a duration such as 15s or 500ms, got "${text}"`);
       return ms;
     }
-    case 'list':
-      return text
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
     case 'string':
       if (spec.choices && !spec.choices.includes(text)) {
         problems.push(`${where}: expected one of ${spec.choices.join(', ')}, got "${text}"`);

@@ -64,7 +64,6 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
   logger.info('starting prism-operator', {
     server: kubeConfig.getCurrentCluster()?.server,
     leaderElection: config.leaderElect,
-    watchNamespaces: config.watchNamespaces.length ? config.watchNamespaces : 'all',
   });
   await manager.start();
   logger.info('operator ready', { http: manager.httpAddress });

@@ -15,20 +15,17 @@ describe('operator configuration', () => {
       retryPeriodMs: 2_000,
       maxConcurrentReconciles: 4,
     });
-    expect(c.watchNamespaces).to.deep.equal([]);
   });
 
   it('reads the environment, and flags win over it', () => {
     const env = {
       LOG_LEVEL: 'debug',
       LEADER_ELECT: 'false',
-      WATCH_NAMESPACES: 'a, b,,c',
       POD_NAMESPACE: 'ops',
     };
     const c = parseConfig(['--log-level=warn', '--lease-duration', '30s', '--renew-deadline=20s'], env);
     expect(c.logLevel).to.equal('warn');
     expect(c.leaderElect).to.equal(false);
-    expect(c.watchNamespaces).to.deep.equal(['a', 'b', 'c']);
     expect(c.leaderElectionNamespace).to.equal('ops');
     expect(c.leaseDurationMs).to.equal(30_000);
   });
