@@ -47,7 +47,49 @@ export function isSubset(desired: unknown, actual: unknown): boolean {
     if (!isPlainObject(actual)) return false;
     return Object.keys(desired).every((k) => isSubset(desired[k], actual[k]));
   }
-  return desired === actual;
+  return desired === actual || sameQuantity(desired, actual);
+}
+
+const QUANTITY = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))([KMGTPE]i|[numkMGTPE]|[eE][+-]?\d+)?$/;
+const SUFFIX: Record<string, number> = {
+  n: 1e-9,
+  u: 1e-6,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
+
+/** The numeric value of a Kubernetes quantity ("500m", "1Gi", "1e3", 2), or undefined. */
+export function quantityValue(q: unknown): number | undefined {
+  if (typeof q === 'number') return q;
+  if (typeof q !== 'string') return undefined;
+  const m = QUANTITY.exec(q);
+  if (!m) return undefined;
+  const suffix = m[2] ?? '';
+  const scale =
+    suffix.startsWith('e') || suffix.startsWith('E') ? 10 ** Number(suffix.slice(1)) : (SUFFIX[suffix] ?? 1);
+  return Number(m[1]) * scale;
+}
+
+/**
+ * The API server stores quantities in canonical form ("0.5" becomes "500m"), so
+ * two quantity spellings of the same amount are the same value.
+ */
+function sameQuantity(a: unknown, b: unknown): boolean {
+  if (typeof a !== 'string' || (typeof b !== 'string' && typeof b !== 'number')) return false;
+  const x = quantityValue(a);
+  const y = quantityValue(b);
+  return x !== undefined && y !== undefined && Math.abs(x - y) <= Math.abs(x) * 1e-12;
 }
 
 export function deepEqual(a: unknown, b: unknown): boolean {

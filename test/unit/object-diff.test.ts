@@ -30,6 +30,10 @@ describe('object comparison', () => {
     ['list order matters', [1, 2], [2, 1], false],
     ['object vs array', { a: 1 }, [1], false],
     ['undefined desired fields are ignored', { a: undefined, b: 1 }, { b: 1 }, true],
+    ['a quantity the server canonicalised', { cpu: '0.5' }, { cpu: '500m' }, true],
+    ['binary and decimal suffixes', { memory: '1024Mi' }, { memory: '1Gi' }, true],
+    ['a different quantity', { cpu: '0.5' }, { cpu: '501m' }, false],
+    ['a plain string is not a quantity', { image: 'web:1' }, { image: 'web:2' }, false],
   ];
   for (const [name, desired, actual, expected] of subsetCases) {
     it(`isSubset: ${name}`, () => expect(isSubset(desired, actual)).to.equal(expected));
