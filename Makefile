@@ -70,6 +70,11 @@ bench: deps ## Benchmarks (print figures; not part of make test)
 controlplane: ## Build etcd, kube-apiserver, kube-controller-manager, kubectl into bin/ (only when missing)
 	@bash hack/controlplane/build.sh $(CONTROLPLANE_BINS)
 
+# KEDA's CRDs ship in its Go module (pinned in hack/keda/go.mod); nothing is copied into the repo.
+.PHONY: keda-crds
+keda-crds: ## Download KEDA's CRDs through the Go module proxy (prints their directory)
+	@bash hack/keda/crds.sh
+
 .PHONY: clean
 clean: ## Remove build output and test results (keeps the control plane binaries)
 	rm -rf dist $(RESULTS)
