@@ -1,9 +1,9 @@
-// Registers every Prism reconciler with the manager. The four reconcilers
-// (PrismPattern, PrismBackend, PrismNamespace, PrismStack) arrive with their
-// API types; until then the operator runs the bare runtime.
+// Registers every Prism reconciler with the manager. PrismBackend,
+// PrismNamespace and PrismStack reconcilers join PrismPattern here.
 import type { OperatorConfig } from '../config.js';
 import type { Manager } from '../runtime/manager.js';
+import { setupPrismPattern } from './prismpattern.js';
 
-export function registerControllers(_manager: Manager, _config: OperatorConfig): void {
-  // Intentionally empty until the Prism API types land.
+export function registerControllers(manager: Manager, _config: OperatorConfig): void {
+  setupPrismPattern(manager);
 }

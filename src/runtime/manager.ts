@@ -74,6 +74,7 @@ export interface WatchSpec {
   resource: ResourceRef;
   namespace?: string;
   labelSelector?: string;
+  fieldSelector?: string;
   transform?: InformerOptions['transform'];
   /** The keys to reconcile when an object of this resource changes. */
   map: (obj: Obj) => string[];
@@ -162,6 +163,7 @@ export class Manager {
       resource: spec.resource,
       namespace: spec.namespace,
       labelSelector: spec.labelSelector,
+      fieldSelector: spec.fieldSelector,
       transform: spec.transform,
       log: (level, msg, meta) => this.log.log(level, msg, { informer: name, ...meta }),
     });
@@ -173,7 +175,14 @@ export class Manager {
     informer.onUpdate((_old, cur) => enqueue(cur));
     informer.onDelete(enqueue);
     this.watched.set(name, { informer, spec });
+    // Watches added after start (e.g. for a CRD installed later) start at once.
+    if (this.startedAt > 0) informer.start();
     return informer;
+  }
+
+  /** Whether a watch of this name exists (started or not). */
+  watching(name: string): boolean {
+    return this.watched.has(name);
   }
 
   /** The cache of a watched resource. */
