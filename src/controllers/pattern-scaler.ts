@@ -216,7 +216,7 @@ export class ScalerStep {
       else primary = current ?? object;
     }
     if (mode === 'keda') await this.removeTriggerAuths(ctx, pattern, keep);
-    const status = engine.status(primary, input);
+    const status = withReplicas(engine.status(primary, input), deployment);
     return { mode, condition: scalerCondition(mode, status), status };
   }
 
@@ -267,6 +267,24 @@ export class ScalerStep {
       .filter((ta) => !keep.has(ta.metadata.name));
     await this.remove(ctx, ...stale);
   }
+}
+
+/**
+ * KEDA reports no replica counts of its own: the Deployment's spec.replicas is
+ * what KEDA's HPA (or KEDA itself, at zero) asked for, status.replicas what runs.
+ */
+function withReplicas(
+  status: ScalerStatus | undefined,
+  deployment: Obj | undefined,
+): ScalerStatus | undefined {
+  if (!status || !deployment) return status;
+  const spec = deployment.spec as { replicas?: number } | undefined;
+  const observed = deployment.status as { replicas?: number } | undefined;
+  return {
+    ...status,
+    currentReplicas: status.currentReplicas ?? observed?.replicas ?? 0,
+    desiredReplicas: status.desiredReplicas ?? spec?.replicas,
+  };
 }
 
 function kedaNotInstalled(): ScalerOutcome {

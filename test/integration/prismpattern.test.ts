@@ -197,6 +197,15 @@ describe('the PrismPattern reconciler', function () {
     expect(await tryGet(hpaPath('web'))).to.equal(undefined);
     expect(so.spec.triggers[0].metadata.lagThreshold).to.equal('50');
     expect(so.spec).to.deep.include({ minReplicaCount: 1, maxReplicaCount: 6 });
+    const withKeda = await eventually(async () => {
+      const p = await get(patternPath('web'));
+      return p.status?.scaler?.engine === 'keda' ? p : undefined;
+    });
+    expect(withKeda.status.scaler).to.deep.include({
+      objectName: 'web',
+      currentReplicas: 5,
+      desiredReplicas: 5,
+    });
 
     await patchSpec('web', {
       autoscaling: { scaler: 'hpa', triggers: null, targetCPUUtilizationPercentage: 60 },
