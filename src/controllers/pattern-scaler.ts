@@ -2,6 +2,7 @@
 // sure two autoscalers never target the Deployment at once (the old engine's
 // objects go first), and survives KEDA not being installed.
 import type { ScalerStatus } from '../api/v1alpha1/prismpattern.js';
+import { regardingOf } from '../runtime/events.js';
 import type { Informer } from '../runtime/informer.js';
 import { CONTENT_TYPE, KubeApiError } from '../runtime/kube-client.js';
 import type { Manager, ReconcileContext } from '../runtime/manager.js';
@@ -190,7 +191,7 @@ export class ScalerStep {
     // Warnings are about the spec, so they are told once per generation, not on every resync.
     if (!generationObserved(pattern)) {
       for (const warning of engine.validate(input).filter((f) => f.severity === 'warning')) {
-        void this.mgr.recorder.event(refOf(pattern), {
+        void this.mgr.recorder.event(regardingOf(pattern), {
           type: 'Warning',
           reason: warning.reason,
           action: 'Validate',
@@ -205,7 +206,7 @@ export class ScalerStep {
       const { changed, object } = await this.mgr.applier.apply(obj, current, ctx.writes);
       if (changed) {
         const verb = current ? 'Updated' : 'Created';
-        void this.mgr.recorder.event(refOf(pattern), {
+        void this.mgr.recorder.event(regardingOf(pattern), {
           type: 'Normal',
           reason: verb,
           action: 'Reconcile',
@@ -345,20 +346,4 @@ function scalerCondition(
         reason: ready.reason ?? 'ScaledObjectNotReady',
         message: ready.message ?? 'KEDA reports the ScaledObject is not ready',
       };
-}
-
-function refOf(p: PrismPattern): {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  namespace?: string;
-  uid: string;
-} {
-  return {
-    apiVersion: p.apiVersion,
-    kind: p.kind,
-    name: p.metadata.name,
-    namespace: p.metadata.namespace,
-    uid: p.metadata.uid ?? '',
-  };
 }

@@ -7,6 +7,7 @@ import {
 } from '../api/v1alpha1/prismpattern.js';
 import { schemaProblems } from '../api/v1alpha1/validate.js';
 import { setCondition, type Condition } from '../runtime/conditions.js';
+import { regardingOf } from '../runtime/events.js';
 import type { Informer } from '../runtime/informer.js';
 import { KubeApiError } from '../runtime/kube-client.js';
 import type { Manager, ReconcileContext, ReconcileResult, Reconciler } from '../runtime/manager.js';
@@ -217,16 +218,7 @@ export class PrismPatternReconciler implements Reconciler {
   }
 
   event(pattern: PrismPattern, type: 'Normal' | 'Warning', reason: string, note: string): void {
-    void this.mgr.recorder.event(
-      {
-        apiVersion: pattern.apiVersion,
-        kind: pattern.kind,
-        name: pattern.metadata.name,
-        namespace: pattern.metadata.namespace,
-        uid: pattern.metadata.uid ?? '',
-      },
-      { type, reason, action: 'Reconcile', note },
-    );
+    void this.mgr.recorder.event(regardingOf(pattern), { type, reason, action: 'Reconcile', note });
   }
 
   /** Warning events are aggregated by the recorder, so a stuck object does not flood the API. */

@@ -4,6 +4,7 @@
 // occurrence. Unlike client-go (which patches a series only every 30 min after
 // the first repeat), a series is written at most once per `minWriteIntervalMs`,
 // so `kubectl get events` stays close to the truth.
+import type { Obj } from './object.js';
 import { randomInt, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { truncateUtf8 } from './conditions.js';
@@ -17,6 +18,17 @@ export interface ObjectReference {
   /** Empty or absent for cluster-scoped objects: their events go to `default`. */
   namespace?: string;
   uid?: string;
+}
+
+/** The reference an event is about, built from the object itself. */
+export function regardingOf(obj: Obj): ObjectReference {
+  return {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    name: obj.metadata.name,
+    namespace: obj.metadata.namespace,
+    uid: obj.metadata.uid ?? '',
+  };
 }
 
 export type EventType = 'Normal' | 'Warning';

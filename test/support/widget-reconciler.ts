@@ -3,6 +3,7 @@
 // reconcilers will, without any Prism logic.
 import type { Obj } from '../../src/runtime/apply.js';
 import { setCondition, type Condition } from '../../src/runtime/conditions.js';
+import { regardingOf } from '../../src/runtime/events.js';
 import type { Manager, ReconcileContext, ReconcileResult, Reconciler } from '../../src/runtime/manager.js';
 import { controllerReference, keyOf, toControllerOwner, toSelf } from '../../src/runtime/owners.js';
 
@@ -80,7 +81,7 @@ export class WidgetReconciler implements Reconciler {
     const current = this.mgr.cache<Obj>('configmaps').get(ctx.namespace, `${ctx.name}-data`);
     const { changed } = await this.mgr.applier.apply(desired, current, ctx.writes);
     if (changed) {
-      void this.mgr.recorder.event(refOf(widget), {
+      void this.mgr.recorder.event(regardingOf(widget), {
         type: 'Normal',
         reason: 'ConfigMapApplied',
         action: 'Apply',
@@ -102,20 +103,4 @@ export class WidgetReconciler implements Reconciler {
     await this.mgr.applier.patchStatus(widget, { observedGeneration: generation, conditions }, ctx.writes);
     return undefined;
   }
-}
-
-export function refOf(o: Obj): {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  namespace?: string;
-  uid: string;
-} {
-  return {
-    apiVersion: o.apiVersion,
-    kind: o.kind,
-    name: o.metadata.name,
-    namespace: o.metadata.namespace,
-    uid: o.metadata.uid ?? '',
-  };
 }
