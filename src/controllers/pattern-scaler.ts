@@ -3,7 +3,7 @@
 // objects go first), and survives KEDA not being installed.
 import type { ScalerStatus } from '../api/v1alpha1/prismpattern.js';
 import { regardingOf } from '../runtime/events.js';
-import type { Informer } from '../runtime/informer.js';
+import { stripForCache, type Informer } from '../runtime/informer.js';
 import { CONTENT_TYPE, KubeApiError } from '../runtime/kube-client.js';
 import type { Manager, ReconcileContext } from '../runtime/manager.js';
 import type { Obj } from '../runtime/object.js';
@@ -58,6 +58,11 @@ export class ScalerStep {
         namespaced: false,
       },
       fieldSelector: `metadata.name=${KEDA_CRD}`,
+      // Only its conditions are read; the CRD's schema is large.
+      transform: (crd) => {
+        const { apiVersion, kind, metadata, status } = stripForCache(crd);
+        return { apiVersion, kind, metadata, status };
+      },
       map: () => {
         this.mgr.mapper.invalidate(KEDA_API);
         return this.mgr
@@ -83,8 +88,12 @@ export class ScalerStep {
 
   /** Starts watching KEDA's kinds once its CRDs are served; false while they are not. */
   private async kedaServed(): Promise<boolean> {
-    if (this.mgr.watching('scaledobjects')) return this.mgr.mapper.serves(KEDA_API, 'ScaledObject');
-    if (!(await this.mgr.mapper.serves(KEDA_API, 'ScaledObject'))) return false;
+    // The watched CRD answers from the cache: no API call per reconcile, with or without KEDA.
+    const crd = this.cache('keda-crd').get(undefined, KEDA_CRD);
+    const conditions = (crd?.status as { conditions?: { type: string; status: string }[] } | undefined)
+      ?.conditions;
+    if (!conditions?.some((c) => c.type === 'Established' && c.status === 'True')) return false;
+    if (this.mgr.watching('scaledobjects')) return true;
     const toPattern = toControllerOwner('PrismPattern', RESOURCES.prismPattern.group);
     const sel = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
     this.mgr.watch('scaledobjects', { resource: RESOURCES.scaledObject, labelSelector: sel, map: toPattern });
