@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { KubeClient } from '../../src/runtime/kube-client.js';
-import { newNamespace, testEnv } from '../support/env.js';
-import { repoRoot } from '../support/paths.js';
+import { kubectl, newNamespace, testEnv } from '../support/env.js';
+import { crdDir, repoRoot } from '../support/paths.js';
 import { eventually } from '../support/wait.js';
 
 interface Lease {
@@ -33,6 +33,12 @@ function startOperator(args: string[]): {
 
 describe('the operator process', function () {
   this.timeout(60_000);
+
+  before(async () => {
+    // The operator waits for its caches, so its CRDs must be installed first (as `make install` does).
+    await kubectl('apply', '--server-side', '--force-conflicts', '-f', crdDir);
+    await kubectl('wait', '--for=condition=Established', '--all', 'crd', '--timeout=30s');
+  });
 
   it('takes the Lease, logs JSON, and on SIGTERM releases the Lease and exits 0', async () => {
     const ns = await newNamespace('proc');
