@@ -14,7 +14,22 @@ import {
   type Backoff,
   type IndexFn,
 } from './informer-cache.js';
+import { InformerHandlers, type Handler, type UpdateHandler } from './informer-handlers.js';
 import type { KubeObject } from './object.js';
+import { SyncGate } from './sync-gate.js';
+
+export type { Handler, UpdateHandler } from './informer-handlers.js';
+import {
+  listQuery,
+  statusError,
+  watchQuery,
+  type ObjectList,
+  type Selectors,
+  type StatusObject,
+  type WatchEvent,
+} from './watch-protocol.js';
+
+export { listQuery, watchQuery, type Selectors } from './watch-protocol.js';
 
 export {
   OWNER_INDEX,
@@ -74,49 +89,11 @@ export interface InformerStats {
   lastError?: string;
 }
 
-export type Handler<T> = (obj: T) => void;
-export type UpdateHandler<T> = (old: T, cur: T) => void;
-
-const PAGE_SIZE = 500;
 const LIST_TIMEOUT_MS = 60_000;
 /** A watch that ends cleanly sooner than this without events counts as a failure (backoff). */
 const MIN_QUIET_WATCH_MS = 1_000;
 const DEFAULT_BACKOFF: Backoff = { initialMs: 800, maxMs: 30_000 };
 
-type Query = Record<string, string | number | boolean | undefined>;
-
-export function listQuery(selectors: Selectors, continueToken?: string): Query {
-  // No resourceVersion: a consistent read from etcd, never a stale cache.
-  return { ...selectors, limit: PAGE_SIZE, continue: continueToken };
-}
-
-export function watchQuery(selectors: Selectors, resourceVersion: string, timeoutSeconds: number): Query {
-  return { ...selectors, watch: 1, resourceVersion, allowWatchBookmarks: true, timeoutSeconds };
-}
-
-export interface Selectors {
-  labelSelector?: string;
-  fieldSelector?: string;
-}
-
-interface ObjectList {
-  metadata: { resourceVersion?: string; continue?: string };
-  items: KubeObject[];
-}
-
-interface StatusObject {
-  code?: number;
-  reason?: string;
-  message?: string;
-}
-
-interface WatchEvent {
-  /** ADDED, MODIFIED, DELETED, BOOKMARK or ERROR; kept a string so unknown types are handled. */
-  type: string;
-  object: KubeObject | StatusObject;
-}
-
-/** How one list+watch attempt ended. */
 export type Outcome =
   | { kind: 'ended'; events: number; durationMs: number }
   | { kind: 'gone'; error: unknown }
@@ -129,17 +106,20 @@ const errorText = (err: unknown): string => (err instanceof Error ? err.message 
 
 export class Informer<T extends KubeObject = KubeObject> {
   private readonly store = new ObjectStore<T>();
-  private readonly addHandlers = new Set<Handler<T>>();
-  private readonly updateHandlers = new Set<UpdateHandler<T>>();
-  private readonly deleteHandlers = new Set<Handler<T>>();
-  private readonly syncWaiters = new Set<{ resolve: () => void; reject: (err: Error) => void }>();
+  private readonly handlers = new InformerHandlers<T>((event, obj, err) =>
+    this.log('error', `${event} handler failed`, {
+      name: obj.metadata.name,
+      namespace: obj.metadata.namespace,
+      error: errorText(err),
+    }),
+  );
+  private readonly syncGate = new SyncGate((ms) => this.syncTimeoutError(ms));
   private readonly abort = new AbortController();
   private readonly path: string;
   private readonly selectors: Selectors;
   private readonly counters: InformerStats = { relists: 0, reconnects: 0, events: 0, failures: 0 };
   private loop: Promise<void> | undefined;
   private stopped = false;
-  private synced = false;
   private rv: string | undefined;
   private watches = 0;
   private backoffAttempt = 0;
@@ -163,54 +143,30 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (!this.stopped) {
       this.stopped = true;
       this.abort.abort();
-      for (const w of this.syncWaiters) w.reject(new Error('informer stopped before its cache synced'));
-      this.syncWaiters.clear();
+      this.syncGate.close(new Error('informer stopped before its cache synced'));
     }
     await this.loop;
   }
 
   hasSynced(): boolean {
-    return this.synced;
+    return this.syncGate.isOpen;
   }
 
   waitForSync(timeoutMs?: number): Promise<void> {
-    if (this.synced) return Promise.resolve();
-    if (this.stopped) return Promise.reject(new Error('informer stopped before its cache synced'));
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        reject: (err: Error) => {
-          clearTimeout(timer);
-          reject(err);
-        },
-      };
-      const timer =
-        timeoutMs === undefined
-          ? undefined
-          : setTimeout(() => {
-              this.syncWaiters.delete(waiter);
-              reject(this.syncTimeoutError(timeoutMs));
-            }, timeoutMs);
-      this.syncWaiters.add(waiter);
-    });
+    return this.syncGate.wait(timeoutMs);
   }
 
+  /** Handlers are isolated: one that throws is logged and never breaks the loop or the others. */
   onAdd(handler: Handler<T>): () => void {
-    this.addHandlers.add(handler);
-    return () => this.addHandlers.delete(handler);
+    return this.handlers.onAdd(handler);
   }
 
   onUpdate(handler: UpdateHandler<T>): () => void {
-    this.updateHandlers.add(handler);
-    return () => this.updateHandlers.delete(handler);
+    return this.handlers.onUpdate(handler);
   }
 
   onDelete(handler: Handler<T>): () => void {
-    this.deleteHandlers.add(handler);
-    return () => this.deleteHandlers.delete(handler);
+    return this.handlers.onDelete(handler);
   }
 
   /** The cached object; shared with the cache and handlers, so treat it as read-only. */
@@ -314,18 +270,18 @@ export class Informer<T extends KubeObject = KubeObject> {
     const diff = this.store.replace(items);
     this.rv = resourceVersion;
     this.counters.failures = 0;
-    if (this.synced) this.counters.relists++;
-    this.log(this.synced ? 'info' : 'debug', 'listed', {
+    if (this.syncGate.isOpen) this.counters.relists++;
+    this.log(this.syncGate.isOpen ? 'info' : 'debug', 'listed', {
       objects: items.length,
       resourceVersion,
       added: diff.added.length,
       updated: diff.updated.length,
       deleted: diff.deleted.length,
     });
-    for (const obj of diff.added) this.fireAdd(obj);
-    for (const { old, cur } of diff.updated) this.fireUpdate(old, cur);
-    for (const obj of diff.deleted) this.fireDelete(obj);
-    if (!this.synced) this.markSynced();
+    for (const obj of diff.added) this.handlers.added(obj);
+    for (const { old, cur } of diff.updated) this.handlers.updated(old, cur);
+    for (const obj of diff.deleted) this.handlers.deleted(obj);
+    this.syncGate.open();
   }
 
   private async listAll(): Promise<{ items: T[]; resourceVersion: string }> {
@@ -405,13 +361,13 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   private upsert(obj: T): void {
     const old = this.store.upsert(obj);
-    if (old) this.fireUpdate(old, obj);
-    else this.fireAdd(obj);
+    if (old) this.handlers.updated(old, obj);
+    else this.handlers.added(obj);
   }
 
   private delete(obj: T): void {
     this.store.remove(obj);
-    this.fireDelete(obj);
+    this.handlers.deleted(obj);
   }
 
   /** Fills in the type (list items carry none) and applies the transform. */
@@ -432,40 +388,6 @@ export class Informer<T extends KubeObject = KubeObject> {
     }
   }
 
-  private fireAdd(obj: T): void {
-    for (const h of this.addHandlers) this.callHandler('add', obj, () => h(obj));
-  }
-
-  private fireUpdate(old: T, cur: T): void {
-    for (const h of this.updateHandlers) this.callHandler('update', cur, () => h(old, cur));
-  }
-
-  private fireDelete(obj: T): void {
-    for (const h of this.deleteHandlers) this.callHandler('delete', obj, () => h(obj));
-  }
-
-  /** A throwing (or rejecting) handler is logged; it never reaches the loop or the other handlers. */
-  private callHandler(event: string, obj: T, call: () => unknown): void {
-    const report = (err: unknown) =>
-      this.log('error', `${event} handler failed`, {
-        name: obj.metadata.name,
-        namespace: obj.metadata.namespace,
-        error: errorText(err),
-      });
-    try {
-      const result = call();
-      if (isThenable(result)) result.then(undefined, report);
-    } catch (err) {
-      report(err);
-    }
-  }
-
-  private markSynced(): void {
-    this.synced = true;
-    for (const w of this.syncWaiters) w.resolve();
-    this.syncWaiters.clear();
-  }
-
   private syncTimeoutError(timeoutMs: number): Error {
     const last = this.counters.lastError ? ` (last error: ${this.counters.lastError})` : '';
     return new Error(`the ${this.opts.resource.plural} cache did not sync within ${timeoutMs} ms${last}`);
@@ -474,17 +396,4 @@ export class Informer<T extends KubeObject = KubeObject> {
   private log(level: LogLevel, msg: string, meta?: object): void {
     this.opts.log?.(level, msg, { resource: this.opts.resource.plural, ...meta });
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
-}
-
-function statusError(status: StatusObject): KubeApiError {
-  const code = status.code ?? 500;
-  return new KubeApiError(
-    code,
-    status.reason ?? 'Unknown',
-    status.message ?? `watch ERROR event (code ${code})`,
-  );
 }

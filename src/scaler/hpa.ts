@@ -8,7 +8,7 @@ import { cleanBehavior, isObject, validateBehavior } from './behavior.js';
 import { error, quote, Reason } from './findings.js';
 import { validateMetric } from './metrics.js';
 import { fieldPath, ignoredFields, minReplicasOf, missingRequests } from './spec-checks.js';
-import { conditionIsTrue, numberAt, pickConditions, statusOf } from './status.js';
+import { boundsStatus, conditionIsTrue, numberAt, pickConditions, statusOf } from './status.js';
 import { DEFAULT_COMPONENT, type Finding, type ScalerEngine, type ScalerInput } from './types.js';
 
 export const HPA_API_VERSION = 'autoscaling/v2';
@@ -169,13 +169,10 @@ export function validateHpa(input: ScalerInput): Finding[] {
  * (or before the HPA exists), only the engine, name and bounds.
  */
 export function hpaStatus(observed: Obj | undefined, input: ScalerInput): ScalerStatus {
-  const out: ScalerStatus = {
-    engine: 'hpa',
-    objectName: input.owner.name,
-    minReplicas: numberAt(observed?.spec, 'minReplicas') ?? minReplicasOf(input.spec),
-  };
-  const max = numberAt(observed?.spec, 'maxReplicas') ?? input.spec.maxReplicas;
-  if (max !== undefined) out.maxReplicas = max;
+  const out = boundsStatus('hpa', input.owner.name, observed, input.spec, {
+    min: 'minReplicas',
+    max: 'maxReplicas',
+  });
   const status = statusOf(observed);
   if (!status) return out;
   const current = numberAt(status, 'currentReplicas');

@@ -10,7 +10,7 @@ import { cleanBehavior, validateBehavior } from './behavior.js';
 import { error, quote, Reason } from './findings.js';
 import * as rules from './keda-rules.js';
 import { fieldPath, ignoredFields, minReplicasOf } from './spec-checks.js';
-import { conditionIsTrue, numberAt, pickConditions, statusOf } from './status.js';
+import { boundsStatus, conditionIsTrue, numberAt, pickConditions, statusOf } from './status.js';
 import { resolveTriggers, validateTrigger, type ResolvedTrigger } from './triggers.js';
 import { DEFAULT_COMPONENT, type Finding, type ScalerEngine, type ScalerInput } from './types.js';
 
@@ -211,13 +211,10 @@ export function validateKeda(input: ScalerInput): Finding[] {
  * engine, name and bounds.
  */
 export function kedaStatus(observed: Obj | undefined, input: ScalerInput): ScalerStatus {
-  const out: ScalerStatus = {
-    engine: 'keda',
-    objectName: input.owner.name,
-    minReplicas: numberAt(observed?.spec, 'minReplicaCount') ?? minReplicasOf(input.spec),
-  };
-  const max = numberAt(observed?.spec, 'maxReplicaCount') ?? input.spec.maxReplicas;
-  if (max !== undefined) out.maxReplicas = max;
+  const out = boundsStatus('keda', input.owner.name, observed, input.spec, {
+    min: 'minReplicaCount',
+    max: 'maxReplicaCount',
+  });
   const status = statusOf(observed);
   if (!status) return out;
   out.conditions = pickConditions(status, KEDA_CONDITIONS);

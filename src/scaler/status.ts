@@ -1,7 +1,9 @@
 // Reading an observed autoscaler's status into the pattern's ScalerStatus shape.
 import type { ScalerStatus } from '../api/v1alpha1/prismpattern.js';
 import type { Obj } from '../runtime/object.js';
+import type { AutoscalingSpec } from '../api/v1alpha1/common.js';
 import { isObject } from './behavior.js';
+import { minReplicasOf } from './spec-checks.js';
 
 export type ScalerCondition = NonNullable<ScalerStatus['conditions']>[number];
 
@@ -26,3 +28,24 @@ export function pickConditions(status: Record<string, unknown>, types: readonly 
 
 export const conditionIsTrue = (conditions: readonly ScalerCondition[], type: string) =>
   conditions.some((c) => c.type === type && c.status === 'True');
+
+/**
+ * What every engine reports before its controller has written a status: the
+ * engine, the object name and the bounds (as observed, else as specified).
+ */
+export function boundsStatus(
+  engine: ScalerStatus['engine'],
+  name: string,
+  observed: Obj | undefined,
+  spec: AutoscalingSpec,
+  fields: { min: string; max: string },
+): ScalerStatus {
+  const out: ScalerStatus = {
+    engine,
+    objectName: name,
+    minReplicas: numberAt(observed?.spec, fields.min) ?? minReplicasOf(spec),
+  };
+  const max = numberAt(observed?.spec, fields.max) ?? spec.maxReplicas;
+  if (max !== undefined) out.maxReplicas = max;
+  return out;
+}
