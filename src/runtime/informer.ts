@@ -15,6 +15,7 @@ import {
   type IndexFn,
 } from './informer-cache.js';
 import { InformerHandlers, type Handler, type UpdateHandler } from './informer-handlers.js';
+import { sleepUnless } from './abortable.js';
 import type { KubeObject } from './object.js';
 import { SyncGate } from './sync-gate.js';
 
@@ -254,15 +255,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.abort.signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.abort.signal.addEventListener('abort', done);
-    });
+    return sleepUnless(ms, this.abort.signal);
   }
 
   private async relist(): Promise<void> {

@@ -15,7 +15,11 @@
 //   expiry if that comes before its next jittered retry.
 import type { KubeClient } from './kube-client.js';
 import { isConflict, isNotFound } from './kube-client.js';
+import { sleepUnless, withDeadline } from './abortable.js';
 import { formatMicroTime } from './microtime.js';
+import { claimLease, LeaseStore, newLease, recordKey, type Claimant, type Lease } from './lease.js';
+
+export type { Lease } from './lease.js';
 
 type LogFn = (
   level: 'debug' | 'info' | 'warn' | 'error',
@@ -54,22 +58,6 @@ export interface LeaderElectorOptions {
   log?: LogFn;
 }
 
-interface LeaseSpec {
-  holderIdentity?: string;
-  leaseDurationSeconds?: number;
-  acquireTime?: string;
-  renewTime?: string;
-  leaseTransitions?: number;
-  [field: string]: unknown;
-}
-
-export interface Lease {
-  apiVersion: 'coordination.k8s.io/v1';
-  kind: 'Lease';
-  metadata: { name: string; namespace: string; resourceVersion?: string; [field: string]: unknown };
-  spec?: LeaseSpec;
-}
-
 /** held: we hold the Lease now; other: someone else validly holds it; failed: try again later. */
 type Attempt = 'held' | 'other' | 'failed';
 
@@ -88,6 +76,7 @@ export class LeaderElector {
   private readonly retryPeriodMs: number;
   private readonly now: () => Date;
   private readonly log: LogFn;
+  private readonly store: LeaseStore;
 
   private lease: Lease | undefined;
   private observedRecord = '';
@@ -110,6 +99,7 @@ export class LeaderElector {
     this.namespace = options.namespace;
     this.name = options.name;
     this.identity = options.identity;
+    this.store = new LeaseStore(options.client, options.namespace, options.name);
     this.leaseDurationMs = options.leaseDurationMs ?? DEFAULTS.leaseDurationMs;
     this.renewDeadlineMs = options.renewDeadlineMs ?? DEFAULTS.renewDeadlineMs;
     this.retryPeriodMs = options.retryPeriodMs ?? DEFAULTS.retryPeriodMs;
@@ -191,15 +181,17 @@ export class LeaderElector {
     const now = this.now();
     if (this.leading && this.lease) {
       // Fast path: PUT on the copy we wrote last, saving a GET per renewal.
-      const renewed = await this.put(this.claim(this.lease, now), signal).catch((err: unknown) => {
-        this.log('debug', 'lease renewal on the cached copy failed; re-reading', errorField(err));
-        return undefined;
-      });
+      const renewed = await this.store
+        .put(claimLease(this.lease, this.claimant(), now), signal)
+        .catch((err: unknown) => {
+          this.log('debug', 'lease renewal on the cached copy failed; re-reading', errorField(err));
+          return undefined;
+        });
       if (renewed) return this.accept(renewed, startedMs);
     }
     let current: Lease;
     try {
-      current = await this.get(signal);
+      current = await this.store.get(signal);
     } catch (err) {
       if (isNotFound(err)) return this.create(now, startedMs, signal);
       this.log('warn', 'reading the lease failed', errorField(err));
@@ -208,7 +200,7 @@ export class LeaderElector {
     this.observe(current);
     if (this.heldByAnotherAndValid(current)) return 'other';
     try {
-      return this.accept(await this.put(this.claim(current, now), signal), startedMs);
+      return this.accept(await this.store.put(claimLease(current, this.claimant(), now), signal), startedMs);
     } catch (err) {
       // A conflict means another candidate wrote first; the next attempt re-reads.
       this.log(isConflict(err) ? 'debug' : 'warn', 'taking the lease failed', errorField(err));
@@ -217,19 +209,11 @@ export class LeaderElector {
   }
 
   private async create(now: Date, startedMs: number, signal: AbortSignal): Promise<Attempt> {
-    const lease: Lease = {
-      apiVersion: 'coordination.k8s.io/v1',
-      kind: 'Lease',
-      metadata: { name: this.name, namespace: this.namespace },
-      spec: { ...this.record(formatMicroTime(now), now), leaseTransitions: 0 },
-    };
     try {
-      const created = await this.opts.client.request<Lease>({
-        method: 'POST',
-        path: leasesPath(this.namespace),
-        body: lease,
+      const created = await this.store.create(
+        newLease(this.namespace, this.name, this.claimant(), now),
         signal,
-      });
+      );
       return this.accept(created, startedMs);
     } catch (err) {
       // 409: another candidate created it first.
@@ -238,33 +222,8 @@ export class LeaderElector {
     }
   }
 
-  /** The Lease as we would write it to hold it; acquireTime and transitions change only with the holder. */
-  private claim(current: Lease, now: Date): Lease {
-    const spec = current.spec ?? {};
-    const ours = spec.holderIdentity === this.identity;
-    const transitions = spec.leaseTransitions ?? 0;
-    const acquireTime = ours && spec.acquireTime ? spec.acquireTime : formatMicroTime(now);
-    return {
-      ...current,
-      spec: {
-        ...spec,
-        ...this.record(acquireTime, now),
-        leaseTransitions: ours ? transitions : transitions + 1,
-      },
-    };
-  }
-
-  private record(acquireTime: string, renewTime: Date): LeaseSpec {
-    return {
-      holderIdentity: this.identity,
-      leaseDurationSeconds: this.leaseDurationSeconds(),
-      acquireTime,
-      renewTime: formatMicroTime(renewTime),
-    };
-  }
-
-  private leaseDurationSeconds(): number {
-    return Math.ceil(this.leaseDurationMs / 1000);
+  private claimant(): Claimant {
+    return { identity: this.identity, leaseDurationSeconds: Math.ceil(this.leaseDurationMs / 1000) };
   }
 
   /** Records a Lease we just wrote. */
@@ -297,7 +256,7 @@ export class LeaderElector {
   }
 
   private observedExpiryMs(): number {
-    const seconds = this.lease?.spec?.leaseDurationSeconds ?? this.leaseDurationSeconds();
+    const seconds = this.lease?.spec?.leaseDurationSeconds ?? this.claimant().leaseDurationSeconds;
     return this.observedAtMs + seconds * 1000;
   }
 
@@ -369,7 +328,7 @@ export class LeaderElector {
         },
       };
       try {
-        this.lease = await this.put(released, signal);
+        this.lease = await this.store.put(released, signal);
         this.log('info', 'released the lease', { lease: `${this.namespace}/${this.name}` });
         return;
       } catch (err) {
@@ -384,7 +343,7 @@ export class LeaderElector {
 
   private async reread(signal: AbortSignal): Promise<boolean> {
     try {
-      this.lease = await this.get(signal);
+      this.lease = await this.store.get(signal);
       return true;
     } catch {
       return false;
@@ -397,56 +356,13 @@ export class LeaderElector {
     this.callback('onLeaderChange', () => this.opts.onLeaderChange?.(leading));
   }
 
-  private get(signal: AbortSignal): Promise<Lease> {
-    return this.opts.client.request<Lease>({ method: 'GET', path: this.leasePath(), signal });
-  }
-
-  private put(lease: Lease, signal: AbortSignal): Promise<Lease> {
-    return this.opts.client.request<Lease>({ method: 'PUT', path: this.leasePath(), body: lease, signal });
-  }
-
-  private leasePath(): string {
-    return `${leasesPath(this.namespace)}/${encodeURIComponent(this.name)}`;
-  }
-
-  /**
-   * Runs `fn` with a signal cut by abandon() and after `timeoutMs`, so a hung
-   * request cannot outlive a deadline. Not AbortSignal.any + AbortSignal.timeout:
-   * on Node 20 a timeout signal inside a composite can be garbage-collected
-   * before it fires (nodejs/node#57736), and every composite adds a listener to
-   * the long-lived kill signal.
-   */
-  private async withDeadline<T>(timeoutMs: number, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const controller = new AbortController();
-    const timer = setTimeout(
-      () => controller.abort(new Error(`lease request deadline of ${Math.round(timeoutMs)} ms passed`)),
-      Math.max(1, timeoutMs),
-    );
-    const kill = this.kill.signal;
-    const onKill = () => controller.abort(kill.reason);
-    if (kill.aborted) onKill();
-    else kill.addEventListener('abort', onKill, { once: true });
-    try {
-      return await fn(controller.signal);
-    } finally {
-      clearTimeout(timer);
-      kill.removeEventListener('abort', onKill);
-    }
+  private withDeadline<T>(timeoutMs: number, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return withDeadline(timeoutMs, this.kill.signal, 'lease request', fn);
   }
 
   /** Sleeps `ms`, or less if stop() is called. */
   private pause(ms: number): Promise<void> {
-    const signal = this.wake.signal;
-    if (ms <= 0 || signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-    });
+    return sleepUnless(ms, this.wake.signal);
   }
 
   /** A throwing user callback must not break the election loop. */
@@ -467,22 +383,6 @@ function validate(identity: string, leaseMs: number, renewMs: number, retryMs: n
   if (!(renewMs > JITTER_FACTOR * retryMs)) {
     throw new Error(`renewDeadlineMs must be greater than ${JITTER_FACTOR} × retryPeriodMs`);
   }
-}
-
-function leasesPath(namespace: string): string {
-  return `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
-}
-
-/** The fields whose change counts as a renewal when judging another holder's lease. */
-function recordKey(spec: LeaseSpec | undefined): string {
-  const s = spec ?? {};
-  return JSON.stringify([
-    s.holderIdentity ?? '',
-    s.leaseDurationSeconds ?? 0,
-    s.acquireTime ?? '',
-    s.renewTime ?? '',
-    s.leaseTransitions ?? 0,
-  ]);
 }
 
 function errorField(err: unknown): { error: string } {
