@@ -19,9 +19,11 @@ export interface OperatorConfig {
   backoffBaseMs: number;
   backoffMaxMs: number;
   podName: string | undefined;
+  /** Namespaces the operator watches and writes; empty means every namespace (cluster scope). */
+  watchNamespaces: string[];
 }
 
-type Kind = 'string' | 'boolean' | 'int' | 'number' | 'duration';
+type Kind = 'string' | 'boolean' | 'int' | 'number' | 'duration' | 'list';
 
 interface OptionSpec {
   key: keyof OperatorConfig;
@@ -161,6 +163,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: () => undefined,
     doc: 'Identity in the Lease (default: hostname plus a random suffix).',
   },
+  {
+    key: 'watchNamespaces',
+    flag: 'watch-namespaces',
+    env: 'WATCH_NAMESPACES',
+    kind: 'list',
+    default: () => [],
+    doc: 'Comma-separated namespaces to watch and write; empty means all namespaces.',
+  },
 ];
 
 export class ConfigError extends Error {
@@ -169,6 +179,8 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** Parses "15s", "500ms", "2m", "1h" or a bare number of milliseconds. */
 export function parseDuration(text: string): number | undefined {
@@ -206,6 +218,19 @@ function convert(spec: OptionSpec, raw: string | boolean, problems: string[]): u
       if (ms === undefined)
         problems.push(`${where}: expected a duration such as 15s or 500ms, got "${text}"`);
       return ms;
+    }
+    case 'list': {
+      const items = [
+        ...new Set(
+          text
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        ),
+      ];
+      const bad = items.filter((s) => !DNS_LABEL.test(s));
+      if (bad.length) problems.push(`${where}: not valid namespace names: ${bad.join(', ')}`);
+      return items;
     }
     case 'string':
       if (spec.choices && !spec.choices.includes(text)) {

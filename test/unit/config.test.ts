@@ -30,6 +30,21 @@ describe('operator configuration', () => {
     expect(c.leaseDurationMs).to.equal(30_000);
   });
 
+  it('reads WATCH_NAMESPACES as a list (empty means every namespace) and rejects bad names', () => {
+    expect(parseConfig([], {}).watchNamespaces).to.deep.equal([]);
+    expect(parseConfig([], { WATCH_NAMESPACES: ' shop, ops ,shop,' }).watchNamespaces).to.deep.equal([
+      'shop',
+      'ops',
+    ]);
+    expect(parseConfig(['--watch-namespaces=a'], { WATCH_NAMESPACES: 'b' }).watchNamespaces).to.deep.equal([
+      'a',
+    ]);
+    expect(() => parseConfig([], { WATCH_NAMESPACES: 'ok,Not_Valid' })).to.throw(
+      ConfigError,
+      /WATCH_NAMESPACES: not valid namespace names: Not_Valid/,
+    );
+  });
+
   it('accepts --flag, --no-flag and --flag=false for booleans', () => {
     expect(parseConfig(['--leader-elect=false'], {}).leaderElect).to.equal(false);
     expect(parseConfig(['--no-leader-elect'], {}).leaderElect).to.equal(false);
