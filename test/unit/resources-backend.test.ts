@@ -45,7 +45,7 @@ describe('PrismBackend builders', () => {
     });
   });
 
-  it('keeps the Secret's name, keys and values out of the ConfigMap', () => {
+  it("keeps the Secret's name, keys and values out of the ConfigMap", () => {
     const spec = aBackend('postgres')
       .at('pg:5432')
       .connect({ database: 'orders' })
@@ -90,7 +90,9 @@ describe('PrismBackend builders', () => {
       'nats.svc:4222',
     ]);
     expect(
-      probeAddresses(aBackend('postgres').connect({ url: 'postgres://[fd00::1]/orders', database: 'o' }).spec),
+      probeAddresses(
+        aBackend('postgres').connect({ url: 'postgres://[fd00::1]/orders', database: 'o' }).spec,
+      ),
     ).to.deep.equal(['[fd00::1]:5432']);
     expect(
       probeAddresses(aBackend('sqs').connect({ region: 'eu-west-1', queue: 'orders' }).spec),
@@ -121,7 +123,9 @@ describe('PrismBackend builders', () => {
       'client/tls.key',
     ]);
     expect(referencedSecrets(spec)).to.deep.equal(['creds', 'ca', 'client']);
-    const tlsOff = aBackend('kafka').at('k:9092').withTls({ enabled: false, caSecretRef: { name: 'ca' } }).spec;
+    const tlsOff = aBackend('kafka')
+      .at('k:9092')
+      .withTls({ enabled: false, caSecretRef: { name: 'ca' } }).spec;
     expect(secretKeysNeeded(tlsOff)).to.deep.equal([]);
   });
 
