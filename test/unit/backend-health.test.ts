@@ -8,6 +8,7 @@ import {
 } from '../../src/controllers/backend-health.js';
 import { BackendProber } from '../../src/controllers/backend-prober.js';
 import { secretKeysOnly, secretProblem } from '../../src/controllers/backend-secrets.js';
+import { probePlan } from '../../src/controllers/prismbackend.js';
 import { eventually, sleep } from '../support/wait.js';
 import { aBackend } from './backend-fixtures.js';
 
@@ -157,5 +158,72 @@ describe('the probe scheduler', () => {
     expect(probes, 'no probe after stop').to.be.at.most(after + 1);
     expect(prober.probing()).to.deep.equal([]);
     expect(prober.snapshot(key)).to.equal(undefined);
+  });
+
+  it('marks every endpoint unreachable, with the reason, when the TLS material cannot be read', async () => {
+    const changes: string[] = [];
+    const prober = new BackendProber({
+      onChange: (k) => changes.push(k),
+      probe: (address) => Promise.resolve(up(address)),
+      loadTls: () => Promise.reject(new Error('Secret backend-ca has no key "ca.crt"')),
+    });
+    const key = 'PrismBackend/shop/tls';
+    prober.ensure(key, {
+      namespace: 'shop',
+      addresses: ['a:1', 'b:1'],
+      intervalMs: 60_000,
+      timeoutMs: 10,
+      tls: { caSecret: { name: 'backend-ca', key: 'ca.crt' } },
+    });
+    await eventually(() => changes.length === 1, { timeoutMs: 10_000, intervalMs: 10 });
+    expect(prober.snapshot(key)?.endpoints).to.deep.equal([
+      {
+        address: 'a:1',
+        reachable: false,
+        error: 'TLS settings unusable: Secret backend-ca has no key "ca.crt"',
+      },
+      {
+        address: 'b:1',
+        reachable: false,
+        error: 'TLS settings unusable: Secret backend-ca has no key "ca.crt"',
+      },
+    ]);
+    prober.stopAll();
+  });
+
+  it('re-reports an unchanged result once it is older than the refresh period', async () => {
+    const changes: string[] = [];
+    const prober = new BackendProber({
+      onChange: (k) => changes.push(k),
+      probe: (address) => Promise.resolve(up(address)),
+      refreshMs: 0,
+    });
+    prober.ensure('k', { namespace: 'shop', addresses: ['a:1'], intervalMs: 10, timeoutMs: 5 });
+    await eventually(() => changes.length >= 3, { timeoutMs: 10_000, intervalMs: 10 });
+    prober.stopAll();
+  });
+});
+
+describe('the probe plan', () => {
+  it('carries addresses, the schedule from healthCheck, and Secret names (never values) for TLS', () => {
+    const spec = aBackend('redis')
+      .at('r:6379')
+      .withTls({
+        serverName: 'redis.internal',
+        caSecretRef: { name: 'ca' },
+        certSecretRef: { name: 'client' },
+      })
+      .withHealthCheck({ interval: '1m', timeout: '2s' }).spec;
+    expect(probePlan('shop', spec, ['r:6379'])).to.deep.equal({
+      namespace: 'shop',
+      addresses: ['r:6379'],
+      intervalMs: 60_000,
+      timeoutMs: 2_000,
+      tls: { serverName: 'redis.internal', caSecret: { name: 'ca', key: 'ca.crt' }, certSecret: 'client' },
+    });
+    expect(probePlan('shop', aBackend('tcp').at('t:1').spec, ['t:1'])).to.include({
+      intervalMs: 30_000,
+      timeoutMs: 5_000,
+    });
   });
 });
