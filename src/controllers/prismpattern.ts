@@ -14,8 +14,14 @@ import type { Manager, ReconcileContext, ReconcileResult, Reconciler } from '../
 import type { Obj } from '../runtime/object.js';
 import { keyOf, toControllerOwner, toSelf } from '../runtime/owners.js';
 import { MANAGED_SELECTOR, ownerOf, type Owner } from '../resources/meta.js';
-import type { BackendBinding } from '../resources/pattern.js';
-import { configMapFor, configMapName, deploymentFor, pdbFor, serviceFor } from '../resources/pattern.js';
+import {
+  configMapFor,
+  configMapName,
+  deploymentFor,
+  pdbFor,
+  serviceFor,
+  type BackendBinding,
+} from '../resources/pattern.js';
 import { decidePhase, type DeploymentObservation, type PatternObservation } from './pattern-status.js';
 import { RESOURCES, apiVersionOf } from './resources.js';
 import { ScalerStep, type ScalerOutcome } from './pattern-scaler.js';
