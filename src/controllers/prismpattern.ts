@@ -17,7 +17,7 @@ import { MANAGED_SELECTOR, ownerOf, type Owner } from '../resources/meta.js';
 import { configMapFor, configMapName, deploymentFor, pdbFor, serviceFor } from '../resources/pattern.js';
 import { decidePhase, type DeploymentObservation, type PatternObservation } from './pattern-status.js';
 import { RESOURCES, apiVersionOf } from './resources.js';
-import { ScalerStep, type ScalerOutcome } from './pattern-scaler.js';
+import { ScalerStep, autoscalingMode, patternWorkload, type ScalerOutcome } from './pattern-scaler.js';
 
 export interface PrismPattern extends Obj {
   spec: PrismPatternSpec;
@@ -63,7 +63,14 @@ export class PrismPatternReconciler implements Reconciler {
   readonly scaler: ScalerStep;
 
   constructor(private readonly mgr: Manager) {
-    this.scaler = new ScalerStep(mgr);
+    this.scaler = new ScalerStep(mgr, {
+      kind: 'PrismPattern',
+      wantingKeda: () =>
+        this.cache<PrismPattern>('prismpatterns')
+          .list()
+          .filter((p) => autoscalingMode(p.spec.autoscaling) === 'keda')
+          .map((p) => patternKey(p.metadata.namespace ?? '', p.metadata.name)),
+    });
   }
 
   private cache<T extends Obj>(name: string): Informer<T> {
@@ -88,7 +95,7 @@ export class PrismPatternReconciler implements Reconciler {
     let scaler: ScalerOutcome | undefined;
     try {
       await this.reconcileWorkload(ctx, pattern, owner);
-      scaler = await this.scaler.reconcile(ctx, pattern, owner, this.deployment(ctx));
+      scaler = await this.scaler.reconcile(ctx, patternWorkload(pattern), this.deployment(ctx));
     } catch (err) {
       if (!(err instanceof KubeApiError && (err.code === 422 || err.code === 400))) throw err;
       // The API server refused what the spec asked for: a user error, not a transient one.
@@ -119,7 +126,7 @@ export class PrismPatternReconciler implements Reconciler {
     if (problems.length) {
       return { reason: 'InvalidSpec', message: problems.map((p) => `${p.path}: ${p.message}`).join('; ') };
     }
-    const errors = this.scaler.validate(pattern);
+    const errors = this.scaler.validate(patternWorkload(pattern));
     if (errors.length) return { reason: errors[0]!.reason, message: errors.map((e) => e.message).join('; ') };
     return undefined;
   }
@@ -228,8 +235,9 @@ export class PrismPatternReconciler implements Reconciler {
 }
 
 /** True once the status reflects the current spec generation. */
-export function generationObserved(pattern: PrismPattern): boolean {
-  return pattern.status?.observedGeneration === pattern.metadata.generation;
+export function generationObserved(obj: Obj): boolean {
+  const status = obj.status as { observedGeneration?: number } | undefined;
+  return status?.observedGeneration === obj.metadata.generation;
 }
 
 export function isOwnedBy(child: Obj, owner: Obj): boolean {
