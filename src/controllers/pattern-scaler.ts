@@ -121,7 +121,9 @@ export class ScalerStep {
   }
 
   private scaledObjectOwners(namespace: string | undefined, name: string): string[] {
-    const so = this.mgr.watching('scaledobjects') ? this.cache('scaledobjects').get(namespace, name) : undefined;
+    const so = this.mgr.watching('scaledobjects')
+      ? this.cache('scaledobjects').get(namespace, name)
+      : undefined;
     if (so) return this.toOwners(so);
     // The ScaledObject is gone already: a pattern's is named after the pattern (others poll while switching).
     return [keyOf('PrismPattern', namespace, name)];
@@ -159,7 +161,11 @@ export class ScalerStep {
       .filter((f) => f.severity === 'error');
   }
 
-  async reconcile(ctx: ReconcileContext, w: ScaledWorkload, deployment: Obj | undefined): Promise<ScalerOutcome> {
+  async reconcile(
+    ctx: ReconcileContext,
+    w: ScaledWorkload,
+    deployment: Obj | undefined,
+  ): Promise<ScalerOutcome> {
     try {
       return await this.reconcileEngine(ctx, w, deployment);
     } catch (err) {

@@ -61,7 +61,9 @@ export function hpaFor(input: ScalerInput): Obj {
   return {
     apiVersion: HPA_API_VERSION,
     kind: HPA_KIND,
-    metadata: childMeta(owner, scaledName(input), input.component ?? DEFAULT_COMPONENT),
+    metadata: childMeta(owner, scaledName(input), input.component ?? DEFAULT_COMPONENT, {
+      labels: input.labels,
+    }),
     spec: hpaSpec,
   };
 }

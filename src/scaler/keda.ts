@@ -133,6 +133,7 @@ export function scaledObjectFor(
     apiVersion: KEDA_API_VERSION,
     kind: SCALED_OBJECT_KIND,
     metadata: childMeta(owner, scaledName(input), input.component ?? DEFAULT_COMPONENT, {
+      labels: input.labels,
       annotations: pauseAnnotations(spec),
     }),
     spec: soSpec,
@@ -149,7 +150,9 @@ export function triggerAuthenticationsFor(
   return triggers.filter(needsAuth).map((t) => ({
     apiVersion: KEDA_API_VERSION,
     kind: TRIGGER_AUTHENTICATION_KIND,
-    metadata: childMeta(input.owner, triggerAuthName({ name: scaledName(input) }, t), component),
+    metadata: childMeta(input.owner, triggerAuthName({ name: scaledName(input) }, t), component, {
+      labels: input.labels,
+    }),
     spec: { secretTargetRef: t.secretRefs.map(secretRef) },
   }));
 }

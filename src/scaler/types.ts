@@ -50,6 +50,8 @@ export interface ScalerInput {
    * (a PrismStack's <stack>-proxy).
    */
   name?: string;
+  /** Extra labels of the autoscaler objects (e.g. the stack a proxy belongs to). */
+  labels?: Record<string, string>;
   /** Defaults to `spec.autoscaling`; findings name fields under it. */
   fieldPath?: string;
 }
