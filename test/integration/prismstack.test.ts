@@ -7,6 +7,7 @@ import type { Manager } from '../../src/runtime/manager.js';
 import { kubectl, newNamespace } from '../support/env.js';
 import { counterSum, testManager, writeRequests } from '../support/manager.js';
 import { crdDir } from '../support/paths.js';
+import { installKedaCrds, uninstallKedaCrds } from '../support/keda.js';
 import { installServiceMonitorCrd, uninstallServiceMonitorCrd } from '../support/servicemonitor.js';
 import { eventually, sleep } from '../support/wait.js';
 
@@ -65,6 +66,7 @@ describe('the PrismStack reconciler', function () {
     role: (name: string) => `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles/${name}`,
     roleBinding: (name: string) => `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings/${name}`,
     hpa: (name: string) => `/apis/autoscaling/v2/namespaces/${ns}/horizontalpodautoscalers/${name}`,
+    scaledObject: (name: string) => `/apis/keda.sh/v1alpha1/namespaces/${ns}/scaledobjects/${name}`,
     serviceMonitor: (name: string) =>
       `/apis/monitoring.coreos.com/v1/namespaces/${ns}/servicemonitors/${name}`,
   };
@@ -365,6 +367,47 @@ describe('the PrismStack reconciler', function () {
     );
   });
 
+  it('scales the proxy with KEDA when asked: runs unscaled with KEDANotInstalled, then creates the ScaledObject once KEDA arrives', async () => {
+    const cron = {
+      type: 'cron',
+      metadata: { timezone: 'UTC', start: '0 8 * * *', end: '0 18 * * *', desiredReplicas: 3 },
+    };
+    await uninstallKedaCrds(kubectl);
+    try {
+      await create('edge', {
+        proxy: {
+          image: proxy.image,
+          autoscaling: { enabled: true, scaler: 'keda', minReplicas: 1, maxReplicas: 4, triggers: [cron] },
+        },
+      });
+      const stack = await stackStatusWhere(
+        'edge',
+        (s) => condition(s, 'ProxyScalerReady') !== undefined,
+        'ProxyScalerReady',
+      );
+      expect(condition(stack, 'ProxyScalerReady')).to.include({
+        status: 'False',
+        reason: 'KEDANotInstalled',
+      });
+      expect(await tryGet(at.deployment('edge-proxy'))).to.not.equal(undefined);
+      expect(await tryGet(at.hpa('edge-proxy'))).to.equal(undefined);
+    } finally {
+      await installKedaCrds(kubectl);
+    }
+    const so = await eventually(() => tryGet(at.scaledObject('edge-proxy')), {
+      what: 'the proxy ScaledObject once KEDA is installed',
+      timeoutMs: 60_000,
+    });
+    expectOwnedByStack(so, 'edge');
+    expect(so.spec.scaleTargetRef).to.deep.include({ name: 'edge-proxy' });
+    expect(so.spec).to.deep.include({ minReplicaCount: 1, maxReplicaCount: 4 });
+    await mgr.client.request({ method: 'DELETE', path: at.stack('edge') });
+    await eventually(async () => !(await tryGet(at.scaledObject('edge-proxy'))), {
+      what: 'the proxy ScaledObject to be garbage-collected',
+      timeoutMs: 60_000,
+    });
+  });
+
   it('writes nothing when everything is reconciled again unchanged', async () => {
     await sleep(1000);
     await mgr.queue.onIdle();
@@ -379,6 +422,10 @@ describe('the PrismStack reconciler', function () {
 
   it('leaves the garbage collector to remove every child when the stack is deleted, with no orphans', async () => {
     await mgr.client.request({ method: 'DELETE', path: at.stack('shop') });
+    // Another test's stack, in case that test failed before deleting it.
+    await mgr.client.request({ method: 'DELETE', path: at.stack('edge') }).catch((err: unknown) => {
+      if (!isNotFound(err)) throw err;
+    });
     const kinds = [
       'deployments',
       'services',
