@@ -3,10 +3,13 @@
 // reconcilers use, so `render` is a faithful preview.
 import { API_VERSION } from './api/v1alpha1/common.js';
 import { PrismPatternSpec } from './api/v1alpha1/prismpattern.js';
+import { PrismStackSpec } from './api/v1alpha1/prismstack.js';
 import { schemaProblems } from './api/v1alpha1/validate.js';
 import type { Obj } from './runtime/object.js';
 import type { Owner } from './resources/meta.js';
 import { configMapFor, deploymentFor, pdbFor, serviceFor } from './resources/pattern.js';
+import { desiredChildren } from './resources/stack.js';
+import { proxyScalerInput } from './resources/stack-proxy.js';
 import { engineFor } from './scaler/registry.js';
 
 /** Stands in for the uid the API server assigns; owner references show it. */
@@ -61,6 +64,39 @@ function renderPattern(doc: Obj, result: RenderResult): void {
   result.objects.push(...children.filter((c): c is Obj => c !== undefined));
 }
 
+/** A stack's own children (its child patterns' children come from rendering those patterns). */
+function renderStack(doc: Obj, result: RenderResult): void {
+  const where = `PrismStack ${doc.metadata.namespace ?? 'default'}/${doc.metadata.name}`;
+  const problems = schemaProblems(PrismStackSpec, doc.spec);
+  if (problems.length) {
+    result.problems.push(...problems.map((p) => `${where}: ${p.path}: ${p.message}`));
+    return;
+  }
+  const spec = doc.spec as PrismStackSpec;
+  const owner: Owner = {
+    apiVersion: doc.apiVersion,
+    kind: doc.kind,
+    name: doc.metadata.name,
+    namespace: doc.metadata.namespace ?? 'default',
+    uid: PREVIEW_UID,
+  };
+  const children = desiredChildren(owner, spec).flatMap(([, objs]) => objs);
+  if (spec.proxy.autoscaling?.enabled) {
+    const input = proxyScalerInput(owner, spec);
+    const findings = engineFor(input.spec).validate(input);
+    const errors = findings.filter((f) => f.severity === 'error');
+    result.warnings.push(
+      ...findings.filter((f) => f.severity === 'warning').map((f) => `${where}: ${f.message}`),
+    );
+    if (errors.length) {
+      result.problems.push(...errors.map((f) => `${where}: ${f.message}`));
+      return;
+    }
+    children.push(...engineFor(input.spec).desired(input));
+  }
+  result.objects.push(...children);
+}
+
 export function render(docs: unknown[]): RenderResult {
   const result: RenderResult = { objects: [], problems: [], warnings: [] };
   for (const doc of docs) {
@@ -68,6 +104,7 @@ export function render(docs: unknown[]): RenderResult {
     const o = doc as Obj;
     if (o.apiVersion !== API_VERSION) continue; // Namespaces, Secrets etc. in the same file are not ours
     if (o.kind === 'PrismPattern') renderPattern(o, result);
+    else if (o.kind === 'PrismStack') renderStack(o, result);
     else result.warnings.push(`${o.kind} ${o.metadata.name}: rendering this kind is not supported yet`);
   }
   return result;

@@ -4,8 +4,11 @@ import type { OperatorConfig } from '../config.js';
 import type { Manager } from '../runtime/manager.js';
 import { setupPrismBackend } from './prismbackend.js';
 import { setupPrismPattern } from './prismpattern.js';
+import { setupPrismStack } from './prismstack.js';
 
 export function registerControllers(manager: Manager, _config: OperatorConfig): void {
   setupPrismPattern(manager);
   setupPrismBackend(manager);
+  // Last: it shares the caches the other reconcilers create (see watchShared).
+  setupPrismStack(manager);
 }

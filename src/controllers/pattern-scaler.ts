@@ -1,22 +1,26 @@
-// Step 3 of a PrismPattern reconcile: the autoscaler. Picks the engine, makes
-// sure two autoscalers never target the Deployment at once (the old engine's
+// The autoscaler step, shared by every reconciler that scales a Deployment (a
+// PrismPattern's runner, a PrismStack's proxy). Picks the engine, makes sure
+// two autoscalers never target the Deployment at once (the old engine's
 // objects go first), and survives KEDA not being installed.
+import type { AutoscalingSpec } from '../api/v1alpha1/common.js';
 import type { ScalerStatus } from '../api/v1alpha1/prismpattern.js';
 import { regardingOf } from '../runtime/events.js';
-import { stripForCache, type Informer } from '../runtime/informer.js';
+import type { Informer } from '../runtime/informer.js';
 import { CONTENT_TYPE, KubeApiError } from '../runtime/kube-client.js';
 import type { Manager, ReconcileContext } from '../runtime/manager.js';
 import type { Obj } from '../runtime/object.js';
 import { keyOf, toControllerOwner } from '../runtime/owners.js';
-import { MANAGED_BY, MANAGED_BY_LABEL, type Owner } from '../resources/meta.js';
+import { MANAGED_BY, MANAGED_BY_LABEL, ownerOf } from '../resources/meta.js';
 import { CONTAINER_NAME } from '../resources/pattern.js';
 import { engineFor } from '../scaler/registry.js';
+import { scaledName } from '../scaler/spec-checks.js';
 import { observeAutoscalers, planSwitch } from '../scaler/switching.js';
 import type { Finding, ScalerInput } from '../scaler/types.js';
+import { crdEstablished, watchCrd } from './crd-presence.js';
 import type { PrismPattern } from './prismpattern.js';
-import { generationObserved, isOwnedBy } from './prismpattern.js';
+import { generationObserved } from './prismpattern.js';
 import { RESOURCES, apiVersionOf } from './resources.js';
-import { derivationOf, resolveBackend } from './pattern-backend.js';
+import type { Derivation } from './pattern-backend.js';
 
 export type AutoscalingMode = 'off' | 'hpa' | 'keda';
 
@@ -25,6 +29,23 @@ export interface ScalerOutcome {
   condition: { status: 'True' | 'False' | 'Unknown'; reason: string; message: string };
   status?: ScalerStatus;
   requeueAfterMs?: number;
+}
+
+/** One Deployment scaled on behalf of a custom resource. */
+export interface ScaledWorkload {
+  /** The custom resource: it owns the autoscaler, events name it, warnings are told once per generation. */
+  obj: Obj;
+  /** Owner, autoscaling spec, target Deployment, containers and object names for the engines. */
+  input: ScalerInput;
+  /** The Deployment's replicas while autoscaling is off. */
+  replicas: number;
+}
+
+/** A kind whose objects scale Deployments through this step. */
+export interface ScalingKind {
+  kind: string;
+  /** Keys of the objects of this kind that want KEDA: re-queued when KEDA's CRD comes or goes. */
+  wantingKeda: () => string[];
 }
 
 /** How soon to look again while waiting for an old autoscaler to disappear. */
@@ -39,69 +60,92 @@ const CACHE_OF_KIND: Record<string, string> = {
   TriggerAuthentication: 'triggerauthentications',
 };
 
-export function autoscalingMode(pattern: PrismPattern): AutoscalingMode {
-  const a = pattern.spec.autoscaling;
-  return a?.enabled ? (a.scaler ?? 'hpa') : 'off';
+export function autoscalingMode(spec: AutoscalingSpec | undefined): AutoscalingMode {
+  return spec?.enabled ? (spec.scaler ?? 'hpa') : 'off';
 }
 
+/**
+ * The PrismPattern's runner Deployment, named after the pattern. `derived` is the connection metadata and
+ * credentials a bound PrismBackend supplies; explicit trigger metadata wins over it.
+ */
+export function patternWorkload(pattern: PrismPattern, derived: Derivation = {}): ScaledWorkload {
+  const owner = ownerOf(pattern);
+  return {
+    obj: pattern,
+    replicas: pattern.spec.replicas ?? 1,
+    input: {
+      owner,
+      spec: pattern.spec.autoscaling ?? {},
+      target: { apiVersion: 'apps/v1', kind: 'Deployment', name: owner.name },
+      containers: [{ name: CONTAINER_NAME, resources: pattern.spec.resources }],
+      ...derived,
+    },
+  };
+}
+
+/** The kinds using the step, per manager: the autoscaler watches are shared, so they map to all of them. */
+const SCALING_KINDS = new WeakMap<Manager, ScalingKind[]>();
+
 export class ScalerStep {
-  constructor(private readonly mgr: Manager) {}
+  constructor(
+    private readonly mgr: Manager,
+    private readonly scalingKind: ScalingKind,
+  ) {}
 
   /** HPAs are watched whether ours or KEDA's, so a switch can wait for KEDA's HPA to go. */
   watch(): void {
-    // KEDA's CRD appearing or going re-queues every pattern that wants KEDA, so they recover at once.
-    this.mgr.watch('keda-crd', {
-      resource: {
-        group: 'apiextensions.k8s.io',
-        version: 'v1',
-        plural: 'customresourcedefinitions',
-        kind: 'CustomResourceDefinition',
-        namespaced: false,
-      },
-      fieldSelector: `metadata.name=${KEDA_CRD}`,
-      // Only its conditions are read; the CRD's schema is large.
-      transform: (crd) => {
-        const { apiVersion, kind, metadata, status } = stripForCache(crd);
-        return { apiVersion, kind, metadata, status };
-      },
-      map: () => {
-        this.mgr.mapper.invalidate(KEDA_API);
-        return this.mgr
-          .cache<PrismPattern>('prismpatterns')
-          .list()
-          .filter((p) => autoscalingMode(p) === 'keda')
-          .map((p) => keyOf('PrismPattern', p.metadata.namespace, p.metadata.name));
-      },
+    const known = SCALING_KINDS.get(this.mgr);
+    if (known) {
+      known.push(this.scalingKind);
+      return;
+    }
+    const kinds = [this.scalingKind];
+    SCALING_KINDS.set(this.mgr, kinds);
+    // KEDA's CRD appearing or going re-queues everything that wants KEDA, so it recovers at once.
+    watchCrd(this.mgr, 'keda-crd', KEDA_CRD, () => {
+      this.mgr.mapper.invalidate(KEDA_API);
+      return kinds.flatMap((k) => k.wantingKeda());
     });
-    const toPattern = toControllerOwner('PrismPattern', RESOURCES.prismPattern.group);
     this.mgr.watch('hpas', {
       resource: RESOURCES.hpa,
       labelSelector: `${MANAGED_BY_LABEL} in (${MANAGED_BY},keda-operator)`,
       map: (obj) => [
-        ...toPattern(obj),
-        // KEDA's HPA is owned by the ScaledObject, which is named after the pattern.
+        ...this.toOwners(obj),
+        // KEDA's HPA is owned by the ScaledObject, which is owned by ours.
         ...(obj.metadata.ownerReferences ?? [])
           .filter((r) => r.kind === 'ScaledObject')
-          .map((r) => keyOf('PrismPattern', obj.metadata.namespace, r.name)),
+          .flatMap((r) => this.scaledObjectOwners(obj.metadata.namespace, r.name)),
       ],
     });
+  }
+
+  /** Keys of the controller owners of `obj` among the kinds using the step. */
+  private toOwners(obj: Obj): string[] {
+    const kinds = SCALING_KINDS.get(this.mgr) ?? [];
+    return kinds.flatMap((k) => toControllerOwner(k.kind, RESOURCES.prismPattern.group)(obj));
+  }
+
+  private scaledObjectOwners(namespace: string | undefined, name: string): string[] {
+    const so = this.mgr.watching('scaledobjects')
+      ? this.cache('scaledobjects').get(namespace, name)
+      : undefined;
+    if (so) return this.toOwners(so);
+    // The ScaledObject is gone already: a pattern's is named after the pattern (others poll while switching).
+    return [keyOf('PrismPattern', namespace, name)];
   }
 
   /** Starts watching KEDA's kinds once its CRDs are served; false while they are not. */
   private async kedaServed(): Promise<boolean> {
     // The watched CRD answers from the cache: no API call per reconcile, with or without KEDA.
-    const crd = this.cache('keda-crd').get(undefined, KEDA_CRD);
-    const conditions = (crd?.status as { conditions?: { type: string; status: string }[] } | undefined)
-      ?.conditions;
-    if (!conditions?.some((c) => c.type === 'Established' && c.status === 'True')) return false;
+    if (!crdEstablished(this.mgr, 'keda-crd', KEDA_CRD)) return false;
     if (this.mgr.watching('scaledobjects')) return true;
-    const toPattern = toControllerOwner('PrismPattern', RESOURCES.prismPattern.group);
     const sel = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
-    this.mgr.watch('scaledobjects', { resource: RESOURCES.scaledObject, labelSelector: sel, map: toPattern });
+    const map = (obj: Obj) => this.toOwners(obj);
+    this.mgr.watch('scaledobjects', { resource: RESOURCES.scaledObject, labelSelector: sel, map });
     this.mgr.watch('triggerauthentications', {
       resource: RESOURCES.triggerAuthentication,
       labelSelector: sel,
-      map: toPattern,
+      map,
     });
     await Promise.all([
       this.cache('scaledobjects').waitForSync(30_000),
@@ -114,43 +158,24 @@ export class ScalerStep {
     return this.mgr.cache<Obj>(name);
   }
 
-  input(pattern: PrismPattern, owner: Owner): ScalerInput {
-    return {
-      owner,
-      spec: pattern.spec.autoscaling ?? {},
-      target: { apiVersion: 'apps/v1', kind: 'Deployment', name: owner.name },
-      containers: [{ name: CONTAINER_NAME, resources: pattern.spec.resources }],
-      // Connection metadata and credentials a bound PrismBackend supplies; explicit metadata wins.
-      ...derivationOf(resolveBackend(this.mgr, pattern)),
-    };
-  }
-
   /** The engine's errors for an enabled autoscaler (warnings are reported as events during reconcile). */
-  validate(pattern: PrismPattern): Finding[] {
-    if (autoscalingMode(pattern) === 'off' || !pattern.metadata.uid || !pattern.metadata.namespace) return [];
-    const owner: Owner = {
-      apiVersion: pattern.apiVersion,
-      kind: pattern.kind,
-      name: pattern.metadata.name,
-      namespace: pattern.metadata.namespace,
-      uid: pattern.metadata.uid,
-    };
-    return engineFor(pattern.spec.autoscaling)
-      .validate(this.input(pattern, owner))
+  validate(w: ScaledWorkload): Finding[] {
+    if (autoscalingMode(w.input.spec) === 'off') return [];
+    return engineFor(w.input.spec)
+      .validate(w.input)
       .filter((f) => f.severity === 'error');
   }
 
   async reconcile(
     ctx: ReconcileContext,
-    pattern: PrismPattern,
-    owner: Owner,
+    w: ScaledWorkload,
     deployment: Obj | undefined,
   ): Promise<ScalerOutcome> {
     try {
-      return await this.reconcileEngine(ctx, pattern, owner, deployment);
+      return await this.reconcileEngine(ctx, w, deployment);
     } catch (err) {
       // KEDA's CRDs were removed after we started using them: forget what discovery said and report it.
-      if (autoscalingMode(pattern) !== 'keda' || !(err instanceof KubeApiError && err.code === 404))
+      if (autoscalingMode(w.input.spec) !== 'keda' || !(err instanceof KubeApiError && err.code === 404))
         throw err;
       this.mgr.mapper.invalidate(KEDA_API);
       return kedaNotInstalled();
@@ -159,27 +184,33 @@ export class ScalerStep {
 
   private async reconcileEngine(
     ctx: ReconcileContext,
-    pattern: PrismPattern,
-    owner: Owner,
+    w: ScaledWorkload,
     deployment: Obj | undefined,
   ): Promise<ScalerOutcome> {
-    const mode = autoscalingMode(pattern);
+    const { input } = w;
+    const mode = autoscalingMode(input.spec);
     const keda = await this.kedaServed();
     // Leave whatever scales the workload now in place: removing it for an engine that cannot run helps nobody.
     if (mode === 'keda' && !keda) return kedaNotInstalled();
 
     const plan = planSwitch({
       desired: mode === 'off' ? undefined : mode,
-      observed: observeAutoscalers(this.autoscalerObjects(ctx.namespace, keda), owner),
-      replicas: pattern.spec.replicas ?? 1,
-      minReplicas: pattern.spec.autoscaling?.minReplicas ?? 1,
+      observed: observeAutoscalers(
+        this.autoscalerObjects(ctx.namespace, keda),
+        input.owner,
+        undefined,
+        scaledName(input),
+      ),
+      replicas: w.replicas,
+      minReplicas: input.spec.minReplicas ?? 1,
       deploymentReplicas: (deployment?.spec as { replicas?: number } | undefined)?.replicas,
     });
     for (const ref of plan.delete) {
       await this.mgr.applier.delete(ref, 'Background', ctx.writes);
     }
     // With autoscaling off the Deployment's own spec.replicas is applied; otherwise lift it once from 0.
-    if (mode !== 'off' && plan.restoreReplicas !== undefined) await this.scaleTo(ctx, plan.restoreReplicas);
+    if (mode !== 'off' && plan.restoreReplicas !== undefined)
+      await this.scaleTo(ctx, input.target.name, plan.restoreReplicas);
     if (!plan.apply) {
       return {
         mode,
@@ -188,7 +219,7 @@ export class ScalerStep {
       };
     }
     if (mode === 'off') {
-      if (keda) await this.removeTriggerAuths(ctx, pattern, new Set());
+      if (keda) await this.removeTriggerAuths(ctx, w.obj, new Set());
       return {
         mode,
         condition: {
@@ -198,12 +229,11 @@ export class ScalerStep {
         },
       };
     }
-    const engine = engineFor(pattern.spec.autoscaling);
-    const input = this.input(pattern, owner);
+    const engine = engineFor(input.spec);
     // Warnings are about the spec, so they are told once per generation, not on every resync.
-    if (!generationObserved(pattern)) {
+    if (!generationObserved(w.obj)) {
       for (const warning of engine.validate(input).filter((f) => f.severity === 'warning')) {
-        void this.mgr.recorder.event(regardingOf(pattern), {
+        void this.mgr.recorder.event(regardingOf(w.obj), {
           type: 'Warning',
           reason: warning.reason,
           action: 'Validate',
@@ -218,7 +248,7 @@ export class ScalerStep {
       const { changed, object } = await this.mgr.applier.apply(obj, current, ctx.writes);
       if (changed) {
         const verb = current ? 'Updated' : 'Created';
-        void this.mgr.recorder.event(regardingOf(pattern), {
+        void this.mgr.recorder.event(regardingOf(w.obj), {
           type: 'Normal',
           reason: verb,
           action: 'Reconcile',
@@ -228,7 +258,7 @@ export class ScalerStep {
       if (obj.kind === 'TriggerAuthentication') keep.add(obj.metadata.name);
       else primary = current ?? object;
     }
-    if (mode === 'keda') await this.removeTriggerAuths(ctx, pattern, keep);
+    if (mode === 'keda') await this.removeTriggerAuths(ctx, w.obj, keep);
     const status = withReplicas(engine.status(primary, input), deployment);
     return { mode, condition: scalerCondition(mode, status), status };
   }
@@ -239,24 +269,14 @@ export class ScalerStep {
     return names.flatMap((n) => this.cache(n).list(namespace));
   }
 
-  private async scaleTo(ctx: ReconcileContext, replicas: number): Promise<void> {
+  private async scaleTo(ctx: ReconcileContext, deployment: string, replicas: number): Promise<void> {
     await this.mgr.client.request({
       method: 'PATCH',
-      path: `/apis/apps/v1/namespaces/${ctx.namespace}/deployments/${ctx.name}/scale`,
+      path: `/apis/apps/v1/namespaces/${ctx.namespace}/deployments/${deployment}/scale`,
       body: { spec: { replicas } },
       contentType: CONTENT_TYPE.mergePatch,
     });
     ctx.writes.writes++;
-  }
-
-  private owned(
-    cacheName: string,
-    ctx: ReconcileContext,
-    pattern: PrismPattern,
-    name: string,
-  ): Obj | undefined {
-    const obj = this.cache(cacheName).get(ctx.namespace, name);
-    return obj && isOwnedBy(obj, pattern) ? obj : undefined;
   }
 
   private async remove(ctx: ReconcileContext, ...objs: (Obj | undefined)[]): Promise<void> {
@@ -270,13 +290,9 @@ export class ScalerStep {
     }
   }
 
-  private async removeTriggerAuths(
-    ctx: ReconcileContext,
-    pattern: PrismPattern,
-    keep: Set<string>,
-  ): Promise<void> {
+  private async removeTriggerAuths(ctx: ReconcileContext, owner: Obj, keep: Set<string>): Promise<void> {
     const stale = this.cache('triggerauthentications')
-      .byIndex('owner', pattern.metadata.uid ?? '')
+      .byIndex('owner', owner.metadata.uid ?? '')
       .filter((ta) => !keep.has(ta.metadata.name));
     await this.remove(ctx, ...stale);
   }

@@ -24,9 +24,9 @@ import {
 } from '../resources/pattern.js';
 import { decidePhase, type DeploymentObservation, type PatternObservation } from './pattern-status.js';
 import { RESOURCES, apiVersionOf } from './resources.js';
-import { ScalerStep, type ScalerOutcome } from './pattern-scaler.js';
 import { indexPatternsByBackend, watchBackends } from './backend-refs.js';
-import { resolveBackend } from './pattern-backend.js';
+import { derivationOf, resolveBackend, type Derivation } from './pattern-backend.js';
+import { ScalerStep, autoscalingMode, patternWorkload, type ScalerOutcome } from './pattern-scaler.js';
 
 export interface PrismPattern extends Obj {
   spec: PrismPatternSpec;
@@ -75,7 +75,14 @@ export class PrismPatternReconciler implements Reconciler {
   readonly scaler: ScalerStep;
 
   constructor(private readonly mgr: Manager) {
-    this.scaler = new ScalerStep(mgr);
+    this.scaler = new ScalerStep(mgr, {
+      kind: 'PrismPattern',
+      wantingKeda: () =>
+        this.cache<PrismPattern>('prismpatterns')
+          .list()
+          .filter((p) => autoscalingMode(p.spec.autoscaling) === 'keda')
+          .map((p) => patternKey(p.metadata.namespace ?? '', p.metadata.name)),
+    });
   }
 
   private cache<T extends Obj>(name: string): Informer<T> {
@@ -97,7 +104,7 @@ export class PrismPatternReconciler implements Reconciler {
       return undefined; // the backend watch re-queues the pattern when the backend appears
     }
 
-    const invalid = this.validate(pattern);
+    const invalid = this.validate(pattern, derivationOf(backend));
     if (invalid) {
       // Said once per generation: a resync of an unchanged invalid spec writes nothing.
       if (!generationObserved(pattern)) this.warn(pattern, invalid.reason, invalid.message);
@@ -114,7 +121,11 @@ export class PrismPatternReconciler implements Reconciler {
         owner,
         backend.kind === 'bound' ? backend.binding : undefined,
       );
-      scaler = await this.scaler.reconcile(ctx, pattern, owner, this.deployment(ctx));
+      scaler = await this.scaler.reconcile(
+        ctx,
+        patternWorkload(pattern, derivationOf(backend)),
+        this.deployment(ctx),
+      );
     } catch (err) {
       if (!(err instanceof KubeApiError && (err.code === 422 || err.code === 400))) throw err;
       // The API server refused what the spec asked for: a user error, not a transient one.
@@ -140,12 +151,15 @@ export class PrismPatternReconciler implements Reconciler {
   }
 
   /** Step 1: the spec must match the schema (the CRD may be older) and the scaler's rules. */
-  private validate(pattern: PrismPattern): { reason: string; message: string } | undefined {
+  private validate(
+    pattern: PrismPattern,
+    derived: Derivation,
+  ): { reason: string; message: string } | undefined {
     const problems = schemaProblems(PrismPatternSpec, pattern.spec);
     if (problems.length) {
       return { reason: 'InvalidSpec', message: problems.map((p) => `${p.path}: ${p.message}`).join('; ') };
     }
-    const errors = this.scaler.validate(pattern);
+    const errors = this.scaler.validate(patternWorkload(pattern, derived));
     if (errors.length) return { reason: errors[0]!.reason, message: errors.map((e) => e.message).join('; ') };
     return undefined;
   }
@@ -259,8 +273,9 @@ export class PrismPatternReconciler implements Reconciler {
 }
 
 /** True once the status reflects the current spec generation. */
-export function generationObserved(pattern: PrismPattern): boolean {
-  return pattern.status?.observedGeneration === pattern.metadata.generation;
+export function generationObserved(obj: Obj): boolean {
+  const status = obj.status as { observedGeneration?: number } | undefined;
+  return status?.observedGeneration === obj.metadata.generation;
 }
 
 export function isOwnedBy(child: Obj, owner: Obj): boolean {

@@ -20,6 +20,12 @@ export const RESOURCES = {
   hpa: r('autoscaling', 'v2', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler'),
   scaledObject: r('keda.sh', 'v1alpha1', 'scaledobjects', 'ScaledObject'),
   triggerAuthentication: r('keda.sh', 'v1alpha1', 'triggerauthentications', 'TriggerAuthentication'),
+  prismStack: r('prism.io', 'v1alpha1', 'prismstacks', 'PrismStack'),
+  prismNamespace: r('prism.io', 'v1alpha1', 'prismnamespaces', 'PrismNamespace'),
+  serviceAccount: r('', 'v1', 'serviceaccounts', 'ServiceAccount'),
+  role: r('rbac.authorization.k8s.io', 'v1', 'roles', 'Role'),
+  roleBinding: r('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding'),
+  serviceMonitor: r('monitoring.coreos.com', 'v1', 'servicemonitors', 'ServiceMonitor'),
 } as const;
 
 export const apiVersionOf = (res: ResourceRef): string =>

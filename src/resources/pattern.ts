@@ -1,5 +1,6 @@
 // Pure builders for a PrismPattern's workload children: Deployment, Service,
 // ConfigMap and PodDisruptionBudget. Spec in, Kubernetes object out.
+import type { PlacementSpec } from '../api/v1alpha1/common.js';
 import type { PrismPatternSpec } from '../api/v1alpha1/prismpattern.js';
 import { contentHash } from '../runtime/object-diff.js';
 import type { Obj } from '../runtime/object.js';
@@ -40,8 +41,8 @@ export function configMapFor(owner: Owner, spec: PrismPatternSpec): Obj | undefi
   };
 }
 
-const DEFAULT_POD_SECURITY = { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } };
-const DEFAULT_CONTAINER_SECURITY = {
+export const DEFAULT_POD_SECURITY = { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } };
+export const DEFAULT_CONTAINER_SECURITY = {
   allowPrivilegeEscalation: false,
   readOnlyRootFilesystem: true,
   capabilities: { drop: ['ALL'] },
@@ -99,6 +100,14 @@ function podSpecFor(
   const optional: Record<string, unknown> = {
     serviceAccountName: spec.serviceAccountName,
     imagePullSecrets: spec.imagePullSecrets,
+  };
+  for (const [k, v] of Object.entries(optional)) if (v !== undefined) podSpec[k] = v;
+  return { ...podSpec, ...placementFields(p) };
+}
+
+/** The pod spec fields a PlacementSpec sets (unset ones left out). */
+export function placementFields(p: PlacementSpec = {}): Record<string, unknown> {
+  const fields: Record<string, unknown> = {
     nodeSelector: p.nodeSelector,
     affinity: p.affinity,
     tolerations: p.tolerations,
@@ -106,8 +115,7 @@ function podSpecFor(
     priorityClassName: p.priorityClassName,
     runtimeClassName: p.runtimeClassName,
   };
-  for (const [k, v] of Object.entries(optional)) if (v !== undefined) podSpec[k] = v;
-  return podSpec;
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
 }
 
 /**

@@ -7,7 +7,7 @@ import type { Obj } from '../runtime/object.js';
 import { cleanBehavior, isObject, validateBehavior } from './behavior.js';
 import { error, quote, Reason } from './findings.js';
 import { validateMetric } from './metrics.js';
-import { fieldPath, ignoredFields, minReplicasOf, missingRequests } from './spec-checks.js';
+import { fieldPath, ignoredFields, minReplicasOf, missingRequests, scaledName } from './spec-checks.js';
 import { boundsStatus, conditionIsTrue, numberAt, pickConditions, statusOf } from './status.js';
 import { DEFAULT_COMPONENT, type Finding, type ScalerEngine, type ScalerInput } from './types.js';
 
@@ -61,7 +61,9 @@ export function hpaFor(input: ScalerInput): Obj {
   return {
     apiVersion: HPA_API_VERSION,
     kind: HPA_KIND,
-    metadata: childMeta(owner, owner.name, input.component ?? DEFAULT_COMPONENT),
+    metadata: childMeta(owner, scaledName(input), input.component ?? DEFAULT_COMPONENT, {
+      labels: input.labels,
+    }),
     spec: hpaSpec,
   };
 }
@@ -169,7 +171,7 @@ export function validateHpa(input: ScalerInput): Finding[] {
  * (or before the HPA exists), only the engine, name and bounds.
  */
 export function hpaStatus(observed: Obj | undefined, input: ScalerInput): ScalerStatus {
-  const out = boundsStatus('hpa', input.owner.name, observed, input.spec, {
+  const out = boundsStatus('hpa', scaledName(input), observed, input.spec, {
     min: 'minReplicas',
     max: 'maxReplicas',
   });

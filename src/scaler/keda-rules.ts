@@ -4,7 +4,7 @@
 import type { AutoscalingSpec } from '../api/v1alpha1/common.js';
 import { error, quote, Reason, warning } from './findings.js';
 import { isPositiveFloat, isFloat } from './formats.js';
-import { missingRequests, minReplicasOf } from './spec-checks.js';
+import { missingRequests, minReplicasOf, scaledName } from './spec-checks.js';
 import { isResourceTrigger, type ResolvedTrigger } from './triggers.js';
 import type { Finding, ScalerInput } from './types.js';
 
@@ -175,7 +175,7 @@ export const scalingModifiers: KedaRule = (c) => {
 
 /** KEDA names its HPA keda-hpa-<name> unless told otherwise; both must fit in 63 characters. */
 export const nameLength: KedaRule = ({ input, spec }) => {
-  const name = input.owner.name;
+  const name = scaledName(input);
   const custom = spec.advanced?.horizontalPodAutoscalerConfig?.name;
   if (name.length > MAX_NAME) {
     return [
@@ -196,7 +196,7 @@ export const nameLength: KedaRule = ({ input, spec }) => {
 
 /** The hpa engine's HPA carries the pattern's name; KEDA's must not, or a switch would confuse the two. */
 export const hpaNameConflict: KedaRule = ({ input, spec, base }) =>
-  spec.advanced?.horizontalPodAutoscalerConfig?.name === input.owner.name
+  spec.advanced?.horizontalPodAutoscalerConfig?.name === scaledName(input)
     ? [
         invalid(
           `${base}.advanced.horizontalPodAutoscalerConfig.name`,

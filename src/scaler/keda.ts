@@ -9,7 +9,7 @@ import type { Obj } from '../runtime/object.js';
 import { cleanBehavior, validateBehavior } from './behavior.js';
 import { error, quote, Reason } from './findings.js';
 import * as rules from './keda-rules.js';
-import { fieldPath, ignoredFields, minReplicasOf } from './spec-checks.js';
+import { fieldPath, ignoredFields, minReplicasOf, scaledName } from './spec-checks.js';
 import { boundsStatus, conditionIsTrue, numberAt, pickConditions, statusOf } from './status.js';
 import { resolveTriggers, validateTrigger, type ResolvedTrigger } from './triggers.js';
 import { DEFAULT_COMPONENT, type Finding, type ScalerEngine, type ScalerInput } from './types.js';
@@ -53,21 +53,21 @@ export function kedaHpaName(spec: AutoscalingSpec, patternName: string, observed
   return spec.advanced?.horizontalPodAutoscalerConfig?.name ?? `${rules.KEDA_HPA_PREFIX}${patternName}`;
 }
 
-export function triggerAuthName(owner: Owner, trigger: ResolvedTrigger): string {
+export function triggerAuthName(owner: Pick<Owner, 'name'>, trigger: ResolvedTrigger): string {
   return `${owner.name}-${trigger.spec.name ?? `${trigger.type}-${trigger.index}`}`;
 }
 
 /** Which triggers get a generated TriggerAuthentication: those with secret refs (explicit or derived). */
 const needsAuth = (t: ResolvedTrigger) => t.secretRefs.length > 0;
 
-function authenticationRef(owner: Owner, t: ResolvedTrigger): Json | undefined {
+function authenticationRef(owner: Pick<Owner, 'name'>, t: ResolvedTrigger): Json | undefined {
   const explicit = t.spec.authenticationRef;
   if (explicit) return { name: explicit.name, kind: explicit.kind ?? TRIGGER_AUTHENTICATION_KIND };
   // Always a TriggerAuthentication the operator generated: KEDA's authenticationRef never names a Secret.
   return needsAuth(t) ? { name: triggerAuthName(owner, t), kind: TRIGGER_AUTHENTICATION_KIND } : undefined;
 }
 
-function triggerFor(owner: Owner, t: ResolvedTrigger): Json {
+function triggerFor(owner: Pick<Owner, 'name'>, t: ResolvedTrigger): Json {
   const out: Json = { type: t.type };
   if (t.spec.name !== undefined) out.name = t.spec.name;
   // KEDA requires the key even when empty.
@@ -128,11 +128,12 @@ export function scaledObjectFor(
   if (spec.fallback) soSpec.fallback = { ...spec.fallback };
   const advanced = advancedFor(spec);
   if (advanced) soSpec.advanced = advanced;
-  soSpec.triggers = triggers.map((t) => triggerFor(owner, t));
+  soSpec.triggers = triggers.map((t) => triggerFor({ name: scaledName(input) }, t));
   return {
     apiVersion: KEDA_API_VERSION,
     kind: SCALED_OBJECT_KIND,
-    metadata: childMeta(owner, owner.name, input.component ?? DEFAULT_COMPONENT, {
+    metadata: childMeta(owner, scaledName(input), input.component ?? DEFAULT_COMPONENT, {
+      labels: input.labels,
       annotations: pauseAnnotations(spec),
     }),
     spec: soSpec,
@@ -149,7 +150,9 @@ export function triggerAuthenticationsFor(
   return triggers.filter(needsAuth).map((t) => ({
     apiVersion: KEDA_API_VERSION,
     kind: TRIGGER_AUTHENTICATION_KIND,
-    metadata: childMeta(input.owner, triggerAuthName(input.owner, t), component),
+    metadata: childMeta(input.owner, triggerAuthName({ name: scaledName(input) }, t), component, {
+      labels: input.labels,
+    }),
     spec: { secretTargetRef: t.secretRefs.map(secretRef) },
   }));
 }
@@ -158,7 +161,7 @@ export function triggerAuthenticationsFor(
 function triggerAuthNames(input: ScalerInput, triggers: readonly ResolvedTrigger[]): Finding[] {
   const seen = new Set<string>();
   return triggers.filter(needsAuth).flatMap((t) => {
-    const name = triggerAuthName(input.owner, t);
+    const name = triggerAuthName({ name: scaledName(input) }, t);
     const path = `${t.path}.name`;
     if (!DNS_SUBDOMAIN.test(name)) {
       const problem = `gives the TriggerAuthentication name ${quote(name)}, which is not a valid object name; use lowercase letters, digits and -`;
@@ -211,7 +214,7 @@ export function validateKeda(input: ScalerInput): Finding[] {
  * engine, name and bounds.
  */
 export function kedaStatus(observed: Obj | undefined, input: ScalerInput): ScalerStatus {
-  const out = boundsStatus('keda', input.owner.name, observed, input.spec, {
+  const out = boundsStatus('keda', scaledName(input), observed, input.spec, {
     min: 'minReplicaCount',
     max: 'maxReplicaCount',
   });
@@ -225,13 +228,13 @@ export function kedaStatus(observed: Obj | undefined, input: ScalerInput): Scale
   return out;
 }
 
-/** KEDA's HPA for this pattern: owned by the ScaledObject named after the pattern, or labelled with it. */
-export function isKedaHpaFor(obj: Obj, owner: Owner): boolean {
+/** KEDA's HPA for this owner: owned by its ScaledObject (`name`, default the owner's), or labelled with it. */
+export function isKedaHpaFor(obj: Obj, owner: Owner, name = owner.name): boolean {
   if (obj.kind !== 'HorizontalPodAutoscaler' || obj.metadata.namespace !== owner.namespace) return false;
   const byOwner = (obj.metadata.ownerReferences ?? []).some(
-    (r) => r.kind === SCALED_OBJECT_KIND && r.apiVersion.startsWith('keda.sh/') && r.name === owner.name,
+    (r) => r.kind === SCALED_OBJECT_KIND && r.apiVersion.startsWith('keda.sh/') && r.name === name,
   );
-  return byOwner || obj.metadata.labels?.[SCALED_OBJECT_NAME_LABEL] === owner.name;
+  return byOwner || obj.metadata.labels?.[SCALED_OBJECT_NAME_LABEL] === name;
 }
 
 export const kedaEngine: ScalerEngine = {

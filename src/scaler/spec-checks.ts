@@ -5,6 +5,8 @@ import { Reason, warning } from './findings.js';
 import { DEFAULT_FIELD_PATH, type Finding, type ScaledContainer, type ScalerInput } from './types.js';
 
 export const fieldPath = (input: ScalerInput) => input.fieldPath ?? DEFAULT_FIELD_PATH;
+/** Name of the autoscaler objects: ScalerInput.name, else the owner's name. */
+export const scaledName = (input: ScalerInput) => input.name ?? input.owner.name;
 export const minReplicasOf = (spec: AutoscalingSpec) => spec.minReplicas ?? 1;
 
 /** Warnings for fields set in the spec that the chosen engine does not read. */

@@ -74,7 +74,12 @@ const refOf = (obj: Obj): ObjectRef => ({
 const controlledBy = (obj: Obj, owner: Owner) =>
   (obj.metadata.ownerReferences ?? []).some((r) => r.controller === true && r.uid === owner.uid);
 
-function classify(obj: Obj, owner: Owner, registry: ScalerRegistry): ObservedAutoscaler | undefined {
+function classify(
+  obj: Obj,
+  owner: Owner,
+  registry: ScalerRegistry,
+  name: string,
+): ObservedAutoscaler | undefined {
   const base = { ref: refOf(obj), deleting: obj.metadata.deletionTimestamp !== undefined };
   if (controlledBy(obj, owner)) {
     const engine = registry.engineOwningKind(obj.apiVersion, obj.kind);
@@ -83,21 +88,22 @@ function classify(obj: Obj, owner: Owner, registry: ScalerRegistry): ObservedAut
       return { ...base, engine: engine.name, scalesWorkload: kind.scalesWorkload, indirect: false };
     return undefined;
   }
-  const creator = registry.all().find((e) => e.createdForOwner?.(obj, owner));
+  const creator = registry.all().find((e) => e.createdForOwner?.(obj, owner, name));
   return creator ? { ...base, engine: creator.name, scalesWorkload: true, indirect: true } : undefined;
 }
 
 /**
  * The autoscaler objects among `objects` (from the caches) that belong to the
- * pattern: its own children of an engine's kinds, and objects an engine's
- * controller made for it (KEDA's HPA). Anything else is left out.
+ * owner: its own children of an engine's kinds, and objects an engine's
+ * controller made for its autoscaler named `name` (KEDA's HPA). Anything else is left out.
  */
 export function observeAutoscalers(
   objects: readonly Obj[],
   owner: Owner,
   registry: ScalerRegistry = defaultRegistry,
+  name: string = owner.name,
 ): ObservedAutoscaler[] {
-  return objects.flatMap((obj) => classify(obj, owner, registry) ?? []);
+  return objects.flatMap((obj) => classify(obj, owner, registry, name) ?? []);
 }
 
 interface Situation {

@@ -44,6 +44,14 @@ export interface ScalerInput {
   derivedSecretRefs?: (triggerType: string) => SecretTargetRef[];
   /** Defaults to `prism-pattern`. */
   component?: string;
+  /**
+   * Name of the autoscaler objects (HPA, ScaledObject, prefix of TriggerAuthentications);
+   * defaults to owner.name. Set when the owner scales a Deployment not named after itself
+   * (a PrismStack's <stack>-proxy).
+   */
+  name?: string;
+  /** Extra labels of the autoscaler objects (e.g. the stack a proxy belongs to). */
+  labels?: Record<string, string>;
   /** Defaults to `spec.autoscaling`; findings name fields under it. */
   fieldPath?: string;
 }
@@ -81,5 +89,5 @@ export interface ScalerEngine {
    * Objects the engine's own controller creates for this owner (KEDA's HPA). They go
    * away with the engine's object; the switch waits for them and deletes them only when orphaned.
    */
-  createdForOwner?(obj: Obj, owner: Owner): boolean;
+  createdForOwner?(obj: Obj, owner: Owner, name?: string): boolean;
 }

@@ -62,11 +62,16 @@ export async function installKedaCrds(kubectl: Kubectl): Promise<void> {
     '--field-manager=prism-tests',
     ...KEDA_PLURALS.flatMap((p) => ['-f', join(dir, `${KEDA_GROUP}_${p}.yaml`)]),
   );
-  await kubectl(
-    'wait',
-    '--for=condition=Established',
-    '--timeout=60s',
-    ...KEDA_CRD_NAMES.map((n) => `crd/${n}`),
+  // kubectl wait fails outright on a CRD the API server has not yet given a status (no conditions list).
+  await eventually(
+    () =>
+      kubectl(
+        'wait',
+        '--for=condition=Established',
+        '--timeout=60s',
+        ...KEDA_CRD_NAMES.map((n) => `crd/${n}`),
+      ).then(() => true),
+    { what: "KEDA's CRDs to be Established", timeoutMs: 90_000 },
   );
   // Established can precede the group appearing in aggregated discovery.
   await eventually(

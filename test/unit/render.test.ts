@@ -51,6 +51,28 @@ describe('prism-operator render', () => {
     });
   }
 
+  it('renders prismstack_example.yaml into the stack’s own children, each owned by the stack', () => {
+    const result = render(docsOf(join(samplesDir, 'prismstack_example.yaml')));
+    expect(result.problems).to.deep.equal([]);
+    expect(result.objects.map((o) => `${o.kind}/${o.metadata.name}`)).to.have.members([
+      'PrismBackend/shop-kafka',
+      'PrismNamespace/shop-tenant-a',
+      'PrismPattern/shop-orders-consumer',
+      'ServiceAccount/shop-admin',
+      'Role/shop-admin-leader-election',
+      'RoleBinding/shop-admin-leader-election',
+      'ConfigMap/shop-proxy-config',
+      'Deployment/shop-proxy',
+      'Deployment/shop-admin',
+      'Service/shop-proxy',
+      'Service/shop-admin',
+      'HorizontalPodAutoscaler/shop-proxy',
+    ]);
+    for (const o of result.objects) {
+      expect(o.metadata.ownerReferences?.[0]?.kind, `${o.kind} owner`).to.equal('PrismStack');
+    }
+  });
+
   it('sends KEDA trigger metadata as strings and points authenticationRef at a TriggerAuthentication', () => {
     const { objects } = render(docsOf(join(samplesDir, 'prismpattern_keda_kafka_example.yaml')));
     const so = objects.find((o) => o.kind === 'ScaledObject') as Record<string, any>;
