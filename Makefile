@@ -52,6 +52,10 @@ test-unit: deps ## Unit tests (pure logic, no server); FILES=... runs only those
 test-integration: deps controlplane ## Integration tests on etcd + kube-apiserver + kube-controller-manager; FILES=...
 	PRISM_TEST_RESULTS=$(RESULTS) PRISM_TEST_SUITE=integration $(MOCHA) --config test/integration/.mocharc.json $(or $(FILES),'test/integration/**/*.test.ts')
 
+.PHONY: test-e2e
+test-e2e: deps controlplane keda ## End-to-end scaling on the real HPA controller and real KEDA; FILES=...
+	PRISM_TEST_RESULTS=$(RESULTS) PRISM_TEST_SUITE=e2e $(MOCHA) --config test/e2e/.mocharc.json $(or $(FILES),'test/e2e/**/*.test.ts')
+
 .PHONY: manifests
 manifests: deps ## Generate config/crd/bases from the API schemas in src/api
 	node_modules/.bin/tsx hack/gen-manifests.ts
@@ -65,6 +69,12 @@ bench: deps ## Benchmarks (print figures; not part of make test)
 	node_modules/.bin/tsx test/bench/workqueue.bench.ts
 
 ##@ Control plane
+
+# KEDA's operator, metrics adapter and admission webhooks, built from the module pinned in hack/keda.
+KEDA_BINS := keda-operator keda-adapter keda-webhooks
+.PHONY: keda
+keda: ## Build KEDA (operator, metrics adapter, webhooks) into bin/ (only when missing; slow the first time)
+	@bash hack/keda/build.sh $(KEDA_BINS)
 
 .PHONY: controlplane
 controlplane: ## Build etcd, kube-apiserver, kube-controller-manager, kubectl into bin/ (only when missing)
