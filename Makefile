@@ -15,11 +15,12 @@ local-run: deps build ## Run the operator locally (embedded control plane when n
 	@echo "local-run: the operator process arrives with the controller runtime; the control plane can already be built with 'make controlplane'."
 
 .PHONY: test
-test: deps controlplane ## Run every test suite (unit + integration) against a real control plane
+test: deps controlplane ## Run every test suite (unit + integration + e2e) against a real control plane
 	@rm -rf $(RESULTS); mkdir -p $(RESULTS)
 	-@$(MAKE) --no-print-directory test-unit
 	-@$(MAKE) --no-print-directory test-integration
-	@node hack/test-summary.mjs $(RESULTS) unit integration
+	-@$(MAKE) --no-print-directory e2e-run
+	@node hack/test-summary.mjs $(RESULTS) unit integration e2e
 
 ##@ Development
 
@@ -53,8 +54,15 @@ test-integration: deps controlplane ## Integration tests on etcd + kube-apiserve
 	PRISM_TEST_RESULTS=$(RESULTS) PRISM_TEST_SUITE=integration $(MOCHA) --config test/integration/.mocharc.json $(or $(FILES),'test/integration/**/*.test.ts')
 
 .PHONY: test-e2e
-test-e2e: deps controlplane keda ## End-to-end scaling on the real HPA controller and real KEDA; FILES=...
-	PRISM_TEST_RESULTS=$(RESULTS) PRISM_TEST_SUITE=e2e $(MOCHA) --config test/e2e/.mocharc.json $(or $(FILES),'test/e2e/**/*.test.ts')
+test-e2e: deps controlplane keda ## End-to-end scaling on the real HPA controller and real KEDA (builds KEDA); FILES=...
+	@$(MAKE) --no-print-directory e2e-run
+
+# The HPA e2e always; the KEDA e2e when KEDA is built (`make keda`; .ci/run builds it first).
+E2E_FILES = test/e2e/hpa-*.test.ts $(if $(wildcard $(BIN_DIR)/keda-operator),test/e2e/keda-*.test.ts)
+.PHONY: e2e-run
+e2e-run:
+	@$(if $(FILES)$(wildcard $(BIN_DIR)/keda-operator),,echo "e2e: KEDA is not built, so only the HPA e2e runs ('make keda' adds the KEDA e2e)")
+	PRISM_TEST_RESULTS=$(RESULTS) PRISM_TEST_SUITE=e2e $(MOCHA) --config test/e2e/.mocharc.json $(or $(FILES),$(E2E_FILES))
 
 .PHONY: manifests
 manifests: deps ## Generate config/crd/bases from the API schemas in src/api
