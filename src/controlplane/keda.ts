@@ -184,7 +184,7 @@ export class Keda {
       `--authentication-kubeconfig=${kubeconfig}`,
       `--authorization-kubeconfig=${kubeconfig}`,
       `--lister-kubeconfig=${kubeconfig}`,
-      `--metrics-service-address=localhost:${p.grpc}`,
+      `--metrics-service-address=127.0.0.1:${p.grpc}`,
       `--port=${p.adapterMetrics}`,
       '--zap-log-level=info',
     ]);
