@@ -58,10 +58,11 @@ test-e2e: deps controlplane keda ## End-to-end scaling on the real HPA controlle
 	@$(MAKE) --no-print-directory e2e-run
 
 # The HPA e2e always; the KEDA e2e when KEDA is built (`make keda`; .ci/run builds it first).
-E2E_FILES = test/e2e/hpa-*.test.ts $(if $(wildcard $(BIN_DIR)/keda-operator),test/e2e/keda-*.test.ts)
+KEDA_BUILT = $(and $(wildcard $(BIN_DIR)/keda-operator),$(wildcard $(BIN_DIR)/keda-adapter))
+E2E_FILES = test/e2e/hpa-*.test.ts $(if $(KEDA_BUILT),test/e2e/keda-*.test.ts)
 .PHONY: e2e-run
 e2e-run:
-	@$(if $(FILES)$(wildcard $(BIN_DIR)/keda-operator),,echo "e2e: KEDA is not built, so only the HPA e2e runs ('make keda' adds the KEDA e2e)")
+	@$(if $(FILES)$(KEDA_BUILT),,echo "e2e: KEDA is not built, so only the HPA e2e runs ('make keda' adds the KEDA e2e)")
 	PRISM_TEST_RESULTS=$(RESULTS) PRISM_TEST_SUITE=e2e $(MOCHA) --config test/e2e/.mocharc.json $(or $(FILES),$(E2E_FILES))
 
 .PHONY: manifests
