@@ -15,11 +15,12 @@ local-run: deps build ## Run the operator locally (embedded control plane when n
 	@echo "local-run: the operator process arrives with the controller runtime; the control plane can already be built with 'make controlplane'."
 
 .PHONY: test
-test: deps controlplane ## Run every test suite (unit + integration) against a real control plane
+test: deps controlplane ## Run every test suite (unit + integration + e2e) against a real control plane
 	@rm -rf $(RESULTS); mkdir -p $(RESULTS)
 	-@$(MAKE) --no-print-directory test-unit
 	-@$(MAKE) --no-print-directory test-integration
-	@node hack/test-summary.mjs $(RESULTS) unit integration
+	-@$(MAKE) --no-print-directory e2e-run
+	@node hack/test-summary.mjs $(RESULTS) unit integration e2e
 
 ##@ Development
 
@@ -52,6 +53,18 @@ test-unit: deps ## Unit tests (pure logic, no server); FILES=... runs only those
 test-integration: deps controlplane ## Integration tests on etcd + kube-apiserver + kube-controller-manager; FILES=...
 	PRISM_TEST_RESULTS=$(RESULTS) PRISM_TEST_SUITE=integration $(MOCHA) --config test/integration/.mocharc.json $(or $(FILES),'test/integration/**/*.test.ts')
 
+.PHONY: test-e2e
+test-e2e: deps controlplane keda ## End-to-end scaling on the real HPA controller and real KEDA (builds KEDA); FILES=...
+	@$(MAKE) --no-print-directory e2e-run
+
+# The HPA e2e always; the KEDA e2e when KEDA is built (`make keda`; .ci/run builds it first).
+KEDA_BUILT = $(and $(wildcard $(BIN_DIR)/keda-operator),$(wildcard $(BIN_DIR)/keda-adapter))
+E2E_FILES = test/e2e/hpa-*.test.ts $(if $(KEDA_BUILT),test/e2e/keda-*.test.ts)
+.PHONY: e2e-run
+e2e-run:
+	@$(if $(FILES)$(KEDA_BUILT),,echo "e2e: KEDA is not built, so only the HPA e2e runs ('make keda' adds the KEDA e2e)")
+	PRISM_TEST_RESULTS=$(RESULTS) PRISM_TEST_SUITE=e2e $(MOCHA) --config test/e2e/.mocharc.json $(or $(FILES),$(E2E_FILES))
+
 .PHONY: manifests
 manifests: deps ## Generate config/crd/bases from the API schemas in src/api
 	node_modules/.bin/tsx hack/gen-manifests.ts
@@ -65,6 +78,12 @@ bench: deps ## Benchmarks (print figures; not part of make test)
 	node_modules/.bin/tsx test/bench/workqueue.bench.ts
 
 ##@ Control plane
+
+# KEDA's operator, metrics adapter and admission webhooks, built from the module pinned in hack/keda.
+KEDA_BINS := keda-operator keda-adapter keda-webhooks
+.PHONY: keda
+keda: ## Build KEDA (operator, metrics adapter, webhooks) into bin/ (only when missing; slow the first time)
+	@bash hack/keda/build.sh $(KEDA_BINS)
 
 .PHONY: controlplane
 controlplane: ## Build etcd, kube-apiserver, kube-controller-manager, kubectl into bin/ (only when missing)

@@ -15,6 +15,8 @@ export class ManagedProcess {
     private readonly args: string[],
     private readonly logFile: string,
     private readonly onSpawn: (pid: number) => void = () => undefined,
+    /** Extra environment variables on top of this process's own. */
+    private readonly env: Record<string, string> = {},
   ) {}
 
   get pid(): number | undefined {
@@ -30,7 +32,11 @@ export class ManagedProcess {
     const fd = openSync(this.logFile, 'a');
     try {
       this.exitCode = undefined;
-      const child = spawn(this.binary, this.args, { detached: true, stdio: ['ignore', fd, fd] });
+      const child = spawn(this.binary, this.args, {
+        detached: true,
+        stdio: ['ignore', fd, fd],
+        env: { ...process.env, ...this.env },
+      });
       this.child = child;
       this.exited = new Promise((resolve) => {
         child.once('exit', (code) => {

@@ -1,15 +1,12 @@
 // KEDA's CRDs for tests, straight from the KEDA Go module pinned in hack/keda
 // (fetched through the Go module proxy on first use; nothing is vendored).
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { repoRoot } from './paths.js';
+import { kedaCrdDir } from '../../src/controlplane/keda.js';
 import { eventually, sleep } from './wait.js';
 
-const run = promisify(execFile);
-
 /** Runs kubectl against some control plane, e.g. `kubectl` from env.ts. */
-export type Kubectl = (...args: string[]) => Promise<string>;
+export type { Kubectl } from '../../src/controlplane/kubectl.js';
+import type { Kubectl } from '../../src/controlplane/kubectl.js';
 
 export const KEDA_GROUP = 'keda.sh';
 export const KEDA_API_VERSION = 'keda.sh/v1alpha1';
@@ -25,19 +22,8 @@ export const KEDA_PLURALS = [
 /** CRD names, which are also how `kubectl api-resources -o name` lists the kinds. */
 export const KEDA_CRD_NAMES = KEDA_PLURALS.map((p) => `${p}.${KEDA_GROUP}`);
 
-let crdDir: Promise<string> | undefined;
-
 /** The config/crd/bases directory of the pinned KEDA module (hack/keda/crds.sh, run once). */
-export function kedaCrdDir(): Promise<string> {
-  if (!crdDir) {
-    crdDir = run('bash', [join(repoRoot, 'hack', 'keda', 'crds.sh')], { timeout: 300_000 }).then(
-      ({ stdout }) => stdout.trim(),
-    );
-    // A failed download (proxy unreachable) should not stick for the rest of the run.
-    crdDir.catch(() => (crdDir = undefined));
-  }
-  return crdDir;
-}
+export { kedaCrdDir } from '../../src/controlplane/keda.js';
 
 /** Kinds of the keda.sh group currently in discovery, as `<plural>.keda.sh`. */
 export async function kedaKindsInDiscovery(kubectl: Kubectl): Promise<string[]> {
