@@ -8,8 +8,9 @@ import { CONTENT_TYPE, KubeApiError } from '../runtime/kube-client.js';
 import type { Manager, ReconcileContext } from '../runtime/manager.js';
 import type { Obj } from '../runtime/object.js';
 import { keyOf, toControllerOwner } from '../runtime/owners.js';
-import { MANAGED_BY, MANAGED_BY_LABEL, type Owner } from '../resources/meta.js';
-import { CONTAINER_NAME } from '../resources/pattern.js';
+import { MANAGED_BY, MANAGED_BY_LABEL, ownerOf, type Owner } from '../resources/meta.js';
+import { errorsOf } from '../scaler/findings.js';
+import { patternScalerFindings, patternScalerInput } from '../scaler/pattern-input.js';
 import { engineFor } from '../scaler/registry.js';
 import { observeAutoscalers, planSwitch } from '../scaler/switching.js';
 import type { Finding, ScalerInput } from '../scaler/types.js';
@@ -114,27 +115,13 @@ export class ScalerStep {
   }
 
   input(pattern: PrismPattern, owner: Owner): ScalerInput {
-    return {
-      owner,
-      spec: pattern.spec.autoscaling ?? {},
-      target: { apiVersion: 'apps/v1', kind: 'Deployment', name: owner.name },
-      containers: [{ name: CONTAINER_NAME, resources: pattern.spec.resources }],
-    };
+    return patternScalerInput(owner, pattern.spec);
   }
 
   /** The engine's errors for an enabled autoscaler (warnings are reported as events during reconcile). */
   validate(pattern: PrismPattern): Finding[] {
     if (autoscalingMode(pattern) === 'off' || !pattern.metadata.uid || !pattern.metadata.namespace) return [];
-    const owner: Owner = {
-      apiVersion: pattern.apiVersion,
-      kind: pattern.kind,
-      name: pattern.metadata.name,
-      namespace: pattern.metadata.namespace,
-      uid: pattern.metadata.uid,
-    };
-    return engineFor(pattern.spec.autoscaling)
-      .validate(this.input(pattern, owner))
-      .filter((f) => f.severity === 'error');
+    return errorsOf(patternScalerFindings(ownerOf(pattern), pattern.spec));
   }
 
   async reconcile(
