@@ -68,10 +68,12 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
     server: kubeConfig.getCurrentCluster()?.server,
     leaderElection: config.leaderElect,
   });
-  // Before the caches sync, and on standbys too: the API server may call any replica.
-  if (config.enableWebhooks)
-    webhooks = await WebhookServer.start(webhookServerOptions(config, manager.client, logger));
-  await manager.start();
+  // Alongside the caches, and on standbys too: the API server may call any replica.
+  const startWebhooks = async () => {
+    if (config.enableWebhooks)
+      webhooks = await WebhookServer.start(webhookServerOptions(config, manager.client, logger));
+  };
+  await Promise.all([startWebhooks(), manager.start()]);
   logger.info('operator ready', { http: manager.httpAddress });
 }
 

@@ -38,10 +38,18 @@ export class WebhookServer {
     const server: RouteServer = new RouteServer({
       host: opts.host,
       port: opts.port,
-      tls: await source.start((cert) => {
-        server.setCertificate(cert);
-        log.info('webhook server certificate reloaded');
-      }),
+      tls: await source
+        .start((cert) => {
+          server.setCertificate(cert);
+          log.info('webhook server certificate reloaded');
+        })
+        .catch((err: unknown) => {
+          throw new Error(
+            `webhook certificate: ${err instanceof Error ? err.message : String(err)} ` +
+              '(set --enable-webhooks=false / ENABLE_WEBHOOKS=false to run without admission webhooks)',
+            { cause: err },
+          );
+        }),
     });
     registerWebhooks(server, log);
     try {
