@@ -61,10 +61,14 @@ describe('the operator process', function () {
       );
       expect(lease.spec?.leaseDurationSeconds).to.equal(15);
       // Webhooks are on by default: the operator issued its serving certificate into a Secret.
-      const secret = await client.request<{ type: string; data: Record<string, string> }>({
-        method: 'GET',
-        path: `/api/v1/namespaces/${ns}/secrets/prism-operator-webhook-cert`,
-      });
+      const secret = await eventually(
+        () =>
+          client.request<{ type: string; data: Record<string, string> }>({
+            method: 'GET',
+            path: `/api/v1/namespaces/${ns}/secrets/prism-operator-webhook-cert`,
+          }),
+        { what: 'the webhook certificate Secret' },
+      );
       expect(secret.type).to.equal('kubernetes.io/tls');
       expect(Object.keys(secret.data)).to.include.members(['tls.crt', 'tls.key', 'ca.crt']);
       const firstLine = op
