@@ -21,6 +21,14 @@ export interface OperatorConfig {
   podName: string | undefined;
   /** Namespaces the operator watches and writes; empty means every namespace (cluster scope). */
   watchNamespaces: string[];
+  enableWebhooks: boolean;
+  webhookBindAddress: string;
+  webhookCertDir: string;
+  webhookNamespace: string;
+  webhookServiceName: string;
+  webhookSecretName: string;
+  webhookConfigurationName: string;
+  webhookCertValidityMs: number;
 }
 
 type Kind = 'string' | 'boolean' | 'int' | 'number' | 'duration' | 'list';
@@ -171,6 +179,70 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: () => [],
     doc: 'Comma-separated namespaces to watch and write; empty means all namespaces.',
   },
+  {
+    key: 'enableWebhooks',
+    flag: 'enable-webhooks',
+    env: 'ENABLE_WEBHOOKS',
+    kind: 'boolean',
+    default: () => true,
+    doc: 'Serve the validating and defaulting admission webhooks (every replica, not only the leader).',
+  },
+  {
+    key: 'webhookBindAddress',
+    flag: 'webhook-bind-address',
+    env: 'WEBHOOK_BIND_ADDRESS',
+    kind: 'string',
+    default: () => ':9443',
+    doc: 'Address of the HTTPS admission webhook server.',
+  },
+  {
+    key: 'webhookCertDir',
+    flag: 'webhook-cert-dir',
+    env: 'WEBHOOK_CERT_DIR',
+    kind: 'string',
+    default: () => '',
+    doc: 'Directory with tls.crt and tls.key (e.g. from cert-manager), reloaded when they change; empty: the operator issues its own certificate and patches caBundle.',
+  },
+  {
+    key: 'webhookNamespace',
+    flag: 'webhook-namespace',
+    env: 'WEBHOOK_NAMESPACE',
+    kind: 'string',
+    default: (env) => env.POD_NAMESPACE ?? 'prism-system',
+    doc: 'Namespace of the webhook Service and of the certificate Secret (default: the pod namespace).',
+  },
+  {
+    key: 'webhookServiceName',
+    flag: 'webhook-service-name',
+    env: 'WEBHOOK_SERVICE_NAME',
+    kind: 'string',
+    default: () => 'prism-operator-webhook',
+    doc: 'Service the API server calls the webhooks through; the certificate names it.',
+  },
+  {
+    key: 'webhookSecretName',
+    flag: 'webhook-secret-name',
+    env: 'WEBHOOK_SECRET_NAME',
+    kind: 'string',
+    default: () => 'prism-operator-webhook-cert',
+    doc: 'Secret holding the operator-issued webhook certificate (shared by all replicas).',
+  },
+  {
+    key: 'webhookConfigurationName',
+    flag: 'webhook-configuration-name',
+    env: 'WEBHOOK_CONFIGURATION_NAME',
+    kind: 'string',
+    default: () => 'prism-operator',
+    doc: 'Name of the ValidatingWebhookConfiguration and MutatingWebhookConfiguration whose caBundle the operator fills.',
+  },
+  {
+    key: 'webhookCertValidityMs',
+    flag: 'webhook-cert-validity',
+    env: 'WEBHOOK_CERT_VALIDITY',
+    kind: 'duration',
+    default: () => 365 * 24 * 3_600_000,
+    doc: 'Lifetime of an operator-issued webhook certificate; it is renewed when a third of it is left.',
+  },
 ];
 
 export class ConfigError extends Error {
@@ -277,6 +349,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Op
     problems.push('lease-duration must be greater than renew-deadline');
   if (c.renewDeadlineMs <= 1.2 * c.retryPeriodMs)
     problems.push('renew-deadline must be greater than 1.2 × retry-period');
+  if (c.webhookCertValidityMs < 60_000) problems.push('webhook-cert-validity must be at least 1m');
   if (problems.length) throw new ConfigError(problems);
   return c;
 }

@@ -5,6 +5,8 @@ import { registerControllers } from './controllers/index.js';
 import { createLogger } from './runtime/logger.js';
 import { Manager, type ManagerConfig } from './runtime/manager.js';
 import { parseBindAddress } from './runtime/server.js';
+import { webhookServerOptions } from './webhook/options.js';
+import { WebhookServer } from './webhook/server.js';
 
 export const FIELD_MANAGER = 'prism-operator';
 
@@ -44,14 +46,15 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
   kubeConfig.loadFromDefault();
   const manager = await Manager.create({ kubeConfig, config: managerConfig(config), logger });
   registerControllers(manager, config);
+  let webhooks: WebhookServer | undefined;
 
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info('shutting down', { signal });
-    manager
-      .stop()
+    Promise.resolve(webhooks?.stop())
+      .then(() => manager.stop())
       .then(() => process.exit(0))
       .catch((err: unknown) => {
         logger.error('shutdown failed', { error: String(err) });
@@ -65,7 +68,12 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
     server: kubeConfig.getCurrentCluster()?.server,
     leaderElection: config.leaderElect,
   });
-  await manager.start();
+  // Alongside the caches, and on standbys too: the API server may call any replica.
+  const startWebhooks = async () => {
+    if (config.enableWebhooks)
+      webhooks = await WebhookServer.start(webhookServerOptions(config, manager.client, logger));
+  };
+  await Promise.all([startWebhooks(), manager.start()]);
   logger.info('operator ready', { http: manager.httpAddress });
 }
 

@@ -11,7 +11,8 @@ import type { Manager, ReconcileContext } from '../runtime/manager.js';
 import type { Obj } from '../runtime/object.js';
 import { keyOf, toControllerOwner } from '../runtime/owners.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, ownerOf } from '../resources/meta.js';
-import { CONTAINER_NAME } from '../resources/pattern.js';
+import { scalerFindings, patternScalerInput } from '../scaler/pattern-input.js';
+import { errorsOf } from '../scaler/findings.js';
 import { engineFor } from '../scaler/registry.js';
 import { scaledName } from '../scaler/spec-checks.js';
 import { observeAutoscalers, planSwitch } from '../scaler/switching.js';
@@ -73,13 +74,7 @@ export function patternWorkload(pattern: PrismPattern, derived: Derivation = {})
   return {
     obj: pattern,
     replicas: pattern.spec.replicas ?? 1,
-    input: {
-      owner,
-      spec: pattern.spec.autoscaling ?? {},
-      target: { apiVersion: 'apps/v1', kind: 'Deployment', name: owner.name },
-      containers: [{ name: CONTAINER_NAME, resources: pattern.spec.resources }],
-      ...derived,
-    },
+    input: { ...patternScalerInput(owner, pattern.spec), ...derived },
   };
 }
 
@@ -160,10 +155,7 @@ export class ScalerStep {
 
   /** The engine's errors for an enabled autoscaler (warnings are reported as events during reconcile). */
   validate(w: ScaledWorkload): Finding[] {
-    if (autoscalingMode(w.input.spec) === 'off') return [];
-    return engineFor(w.input.spec)
-      .validate(w.input)
-      .filter((f) => f.severity === 'error');
+    return errorsOf(scalerFindings(w.input));
   }
 
   async reconcile(

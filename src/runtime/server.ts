@@ -1,6 +1,8 @@
-// The operator's one HTTP server: health and readiness probes, Prometheus
-// metrics, and routes other parts register (webhooks, status API).
+// The operator's HTTP servers: one for health and readiness probes and Prometheus
+// metrics, and, over TLS, one for the admission webhooks (the API server calls
+// webhooks over HTTPS only). Both route by method and path.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
@@ -23,11 +25,77 @@ export function parseBindAddress(addr: string): { host: string; port: number } {
   return { host, port };
 }
 
-export class HttpServer {
-  private readonly routes = new Map<string, Handler>();
-  private server: Server | undefined;
+/** A certificate and its private key, PEM. */
+export interface ServingCert {
+  certPem: string;
+  keyPem: string;
+}
 
-  constructor(private readonly opts: HealthServerOptions) {
+export interface RouteServerOptions {
+  host: string;
+  port: number;
+  /** Serve HTTPS with this certificate; replace it later with setCertificate(). */
+  tls?: ServingCert;
+}
+
+/** A server of registered routes, plain or TLS. */
+export class RouteServer {
+  private readonly routes = new Map<string, Handler>();
+  private server: Server | TlsServer | undefined;
+
+  constructor(private readonly listen: RouteServerOptions) {}
+
+  route(method: string, path: string, handler: Handler): void {
+    this.routes.set(`${method} ${path}`, handler);
+  }
+
+  async start(): Promise<AddressInfo> {
+    const dispatch = (req: IncomingMessage, res: ServerResponse) => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const handler = this.routes.get(`${req.method ?? 'GET'} ${url.pathname}`);
+      if (!handler) {
+        send(res, 404, 'not found');
+        return;
+      }
+      Promise.resolve(handler(req, res, url)).catch((err: unknown) => {
+        if (!res.headersSent) send(res, 500, err instanceof Error ? err.message : 'internal error');
+        else res.destroy();
+      });
+    };
+    const tls = this.listen.tls;
+    const server = tls
+      ? createTlsServer({ cert: tls.certPem, key: tls.keyPem, minVersion: 'TLSv1.2' }, dispatch)
+      : createServer(dispatch);
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.listen.port, this.listen.host, resolve);
+    });
+    return server.address() as AddressInfo;
+  }
+
+  /** New connections use this certificate; open ones keep theirs. No restart, no dropped requests. */
+  setCertificate(cert: ServingCert): void {
+    const server = this.server;
+    if (!server || !('setSecureContext' in server)) throw new Error('not a TLS server, or not started');
+    server.setSecureContext({ cert: cert.certPem, key: cert.keyPem, minVersion: 'TLSv1.2' });
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+}
+
+/** /healthz, /readyz and /metrics. */
+export class HttpServer extends RouteServer {
+  constructor(opts: HealthServerOptions) {
+    super({ host: opts.host, port: opts.port });
     this.route('GET', '/healthz', (_req, res) => {
       const ok = opts.healthy?.() ?? true;
       send(res, ok ? 200 : 500, ok ? 'ok' : 'unhealthy');
@@ -40,41 +108,6 @@ export class HttpServer {
       const body = await opts.registry.metrics();
       res.writeHead(200, { 'Content-Type': opts.registry.contentType });
       res.end(body);
-    });
-  }
-
-  route(method: string, path: string, handler: Handler): void {
-    this.routes.set(`${method} ${path}`, handler);
-  }
-
-  async start(): Promise<AddressInfo> {
-    const server = createServer((req, res) => {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      const handler = this.routes.get(`${req.method ?? 'GET'} ${url.pathname}`);
-      if (!handler) {
-        send(res, 404, 'not found');
-        return;
-      }
-      Promise.resolve(handler(req, res, url)).catch((err: unknown) => {
-        if (!res.headersSent) send(res, 500, err instanceof Error ? err.message : 'internal error');
-        else res.destroy();
-      });
-    });
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.opts.port, this.opts.host, resolve);
-    });
-    return server.address() as AddressInfo;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
     });
   }
 }

@@ -46,6 +46,8 @@ describe('the operator process', function () {
       `--leader-election-namespace=${ns}`,
       '--http-bind-address=127.0.0.1:0',
       '--pod-name=operator-under-test',
+      `--webhook-namespace=${ns}`,
+      '--webhook-bind-address=127.0.0.1:0',
     ]);
     try {
       const leasePath = `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/prism-operator-leader`;
@@ -58,6 +60,17 @@ describe('the operator process', function () {
         { what: 'the operator to hold the Lease' },
       );
       expect(lease.spec?.leaseDurationSeconds).to.equal(15);
+      // Webhooks are on by default: the operator issued its serving certificate into a Secret.
+      const secret = await eventually(
+        () =>
+          client.request<{ type: string; data: Record<string, string> }>({
+            method: 'GET',
+            path: `/api/v1/namespaces/${ns}/secrets/prism-operator-webhook-cert`,
+          }),
+        { what: 'the webhook certificate Secret' },
+      );
+      expect(secret.type).to.equal('kubernetes.io/tls');
+      expect(Object.keys(secret.data)).to.include.members(['tls.crt', 'tls.key', 'ca.crt']);
       const firstLine = op
         .output()
         .split('\n')
