@@ -21,6 +21,8 @@ export interface OperatorConfig {
   podName: string | undefined;
   /** Namespaces the operator watches and writes; empty means every namespace (cluster scope). */
   watchNamespaces: string[];
+  /** Namespace the operator (and the Prism proxy) runs in; tenant NetworkPolicies admit it. */
+  operatorNamespace: string;
 }
 
 type Kind = 'string' | 'boolean' | 'int' | 'number' | 'duration' | 'list';
@@ -170,6 +172,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'list',
     default: () => [],
     doc: 'Comma-separated namespaces to watch and write; empty means all namespaces.',
+  },
+  {
+    key: 'operatorNamespace',
+    flag: 'operator-namespace',
+    env: 'OPERATOR_NAMESPACE',
+    kind: 'string',
+    default: (env) => env.POD_NAMESPACE ?? 'prism-system',
+    doc: 'Operator and Prism proxy namespace: tenant NetworkPolicies admit it.',
   },
 ];
 

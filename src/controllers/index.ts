@@ -2,8 +2,13 @@
 // PrismNamespace and PrismStack reconcilers join PrismPattern here.
 import type { OperatorConfig } from '../config.js';
 import type { Manager } from '../runtime/manager.js';
+import { setupPrismNamespace } from './prismnamespace.js';
 import { setupPrismPattern } from './prismpattern.js';
 
-export function registerControllers(manager: Manager, _config: OperatorConfig): void {
+export function registerControllers(manager: Manager, config: OperatorConfig): void {
   setupPrismPattern(manager);
+  setupPrismNamespace(manager, {
+    clusterScope: config.watchNamespaces.length === 0,
+    operatorNamespace: config.operatorNamespace,
+  });
 }

@@ -15,9 +15,11 @@ import type { Obj } from '../runtime/object.js';
 import { keyOf, toControllerOwner, toSelf } from '../runtime/owners.js';
 import { MANAGED_SELECTOR, ownerOf, type Owner } from '../resources/meta.js';
 import { configMapFor, configMapName, deploymentFor, pdbFor, serviceFor } from '../resources/pattern.js';
+import { patternKeysIn, watchTenantPolicies, type TenantPolicies } from './prismnamespace-policy.js';
 import { decidePhase, type DeploymentObservation, type PatternObservation } from './pattern-status.js';
 import { RESOURCES, apiVersionOf } from './resources.js';
 import { ScalerStep, type ScalerOutcome } from './pattern-scaler.js';
+import { checkTenantPolicy } from './tenant-policy.js';
 
 export interface PrismPattern extends Obj {
   spec: PrismPatternSpec;
@@ -52,7 +54,7 @@ export function setupPrismPattern(mgr: Manager): PrismPatternReconciler {
   for (const [name, resource] of CHILD_WATCHES) {
     mgr.watch(name, { resource, labelSelector: MANAGED_SELECTOR, map: toPattern });
   }
-  const reconciler = new PrismPatternReconciler(mgr);
+  const reconciler = new PrismPatternReconciler(mgr, watchTenantPolicies(mgr, patternKeysIn(mgr)));
   reconciler.scaler.watch();
   mgr.register(reconciler);
   return reconciler;
@@ -62,7 +64,10 @@ export class PrismPatternReconciler implements Reconciler {
   readonly kind = 'PrismPattern';
   readonly scaler: ScalerStep;
 
-  constructor(private readonly mgr: Manager) {
+  constructor(
+    private readonly mgr: Manager,
+    private readonly tenants: TenantPolicies,
+  ) {
     this.scaler = new ScalerStep(mgr);
   }
 
@@ -78,8 +83,10 @@ export class PrismPatternReconciler implements Reconciler {
 
     const invalid = this.validate(pattern);
     if (invalid) {
-      // Said once per generation: a resync of an unchanged invalid spec writes nothing.
-      if (!generationObserved(pattern)) this.warn(pattern, invalid.reason, invalid.message);
+      // Said once per generation and reason (a tenant policy changes without a new generation):
+      // a resync of an unchanged invalid spec writes nothing.
+      if (!generationObserved(pattern) || readyReason(pattern) !== invalid.reason)
+        this.warn(pattern, invalid.reason, invalid.message);
       await this.writeStatus(ctx, pattern, { invalid, autoscaling: 'off' }, undefined);
       return undefined; // nothing to retry until the spec changes
     }
@@ -121,7 +128,7 @@ export class PrismPatternReconciler implements Reconciler {
     }
     const errors = this.scaler.validate(pattern);
     if (errors.length) return { reason: errors[0]!.reason, message: errors.map((e) => e.message).join('; ') };
-    return undefined;
+    return checkTenantPolicy(pattern.spec, this.tenants.for(pattern.metadata.namespace ?? ''));
   }
 
   /** Step 2: ConfigMap, Deployment, Service and PDB; optional children are deleted when their field goes. */
@@ -230,6 +237,10 @@ export class PrismPatternReconciler implements Reconciler {
 /** True once the status reflects the current spec generation. */
 export function generationObserved(pattern: PrismPattern): boolean {
   return pattern.status?.observedGeneration === pattern.metadata.generation;
+}
+
+function readyReason(pattern: PrismPattern): string | undefined {
+  return pattern.status?.conditions?.find((c) => c.type === 'Ready')?.reason;
 }
 
 export function isOwnedBy(child: Obj, owner: Obj): boolean {

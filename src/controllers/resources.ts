@@ -18,6 +18,12 @@ export const RESOURCES = {
   hpa: r('autoscaling', 'v2', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler'),
   scaledObject: r('keda.sh', 'v1alpha1', 'scaledobjects', 'ScaledObject'),
   triggerAuthentication: r('keda.sh', 'v1alpha1', 'triggerauthentications', 'TriggerAuthentication'),
+  prismNamespace: r('prism.io', 'v1alpha1', 'prismnamespaces', 'PrismNamespace'),
+  namespace: { ...r('', 'v1', 'namespaces', 'Namespace'), namespaced: false },
+  resourceQuota: r('', 'v1', 'resourcequotas', 'ResourceQuota'),
+  limitRange: r('', 'v1', 'limitranges', 'LimitRange'),
+  networkPolicy: r('networking.k8s.io', 'v1', 'networkpolicies', 'NetworkPolicy'),
+  roleBinding: r('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding'),
 } as const;
 
 export const apiVersionOf = (res: ResourceRef): string =>

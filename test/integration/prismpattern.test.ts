@@ -66,14 +66,23 @@ describe('the PrismPattern reconciler', function () {
   const base = { pattern: 'consumer', backend: 'kafka', image: 'registry.invalid/prism/consumer:1' };
 
   before(async () => {
+    // PrismNamespaces too: the pattern controller watches their tenant policies.
     await kubectl(
       'apply',
       '--server-side',
       '--force-conflicts',
       '-f',
       join(crdDir, 'prism.io_prismpatterns.yaml'),
+      '-f',
+      join(crdDir, 'prism.io_prismnamespaces.yaml'),
     );
-    await kubectl('wait', '--for=condition=Established', 'crd/prismpatterns.prism.io', '--timeout=30s');
+    await kubectl(
+      'wait',
+      '--for=condition=Established',
+      'crd/prismpatterns.prism.io',
+      'crd/prismnamespaces.prism.io',
+      '--timeout=30s',
+    );
     await installKedaCrds(kubectl);
     ns = await newNamespace('ppat');
     mgr = await testManager();
