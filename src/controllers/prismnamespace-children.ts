@@ -11,7 +11,6 @@ import type { Manager, ReconcileContext } from '../runtime/manager.js';
 import type { Obj } from '../runtime/object.js';
 import { toLabelledOwner } from '../runtime/owners.js';
 import {
-  MANAGED_BY_LABEL,
   MANAGED_SELECTOR,
   OWNER_KIND_LABEL,
   OWNER_NAME_LABEL,

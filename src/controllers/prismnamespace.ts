@@ -253,30 +253,35 @@ export class PrismNamespaceReconciler implements Reconciler {
     tenant: PrismNamespace,
     target: string,
   ): Promise<CleanupOutcome> {
-    await this.mgr.applier.patchStatus(tenant, { ...tenant.status, phase: 'Terminating' }, ctx.writes);
+    const reported = await this.mgr.applier.patchStatus(
+      tenant,
+      { ...tenant.status, phase: 'Terminating' },
+      ctx.writes,
+    );
     const owner = ownerOf(tenant);
     const ns = this.cache<Obj>(NAMESPACE_CACHE).get(undefined, target);
     // A Namespace this tenant never managed (a conflict) is never touched.
-    if (!ns || !isLabelledBy(ns, owner)) return { done: true };
-    if ((tenant.spec.deletionPolicy ?? 'Delete') === 'Retain') {
-      await this.children.release(ctx, owner, ns);
-      this.event(
-        tenant,
-        'Normal',
-        'Retained',
-        `kept Namespace ${target} and its content (deletionPolicy: Retain)`,
-      );
-      return { done: true };
+    if (ns && isLabelledBy(ns, owner)) {
+      if ((tenant.spec.deletionPolicy ?? 'Delete') === 'Retain') {
+        await this.children.release(ctx, owner, ns);
+        this.event(
+          tenant,
+          'Normal',
+          'Retained',
+          `kept Namespace ${target} and its content (deletionPolicy: Retain)`,
+        );
+      } else if (!ns.metadata.deletionTimestamp) {
+        await this.mgr.applier.delete(
+          { apiVersion: 'v1', kind: 'Namespace', name: target },
+          'Background',
+          ctx.writes,
+        );
+        this.event(tenant, 'Normal', 'Deleted', `deleted Namespace ${target} (deletionPolicy: Delete)`);
+      }
     }
-    if (!ns.metadata.deletionTimestamp) {
-      await this.mgr.applier.delete(
-        { apiVersion: 'v1', kind: 'Namespace', name: target },
-        'Background',
-        ctx.writes,
-      );
-      this.event(tenant, 'Normal', 'Deleted', `deleted Namespace ${target} (deletionPolicy: Delete)`);
-    }
-    return { done: true };
+    // The status write moved the resourceVersion the finalizer patch carries: drop the
+    // finalizer on the next pass, which the status change itself triggers.
+    return { done: !reported };
   }
 
   /** Ready=False with the problem, said once per generation and reason, nothing else written. */
