@@ -23,6 +23,7 @@ import {
   targetNamespace,
 } from '../resources/tenant.js';
 import { roleBindingsFor } from '../resources/tenant-access.js';
+import { backendEgressRules, type BackendAddressSource } from '../resources/tenant-backends.js';
 import { isolationOf, networkPoliciesFor } from '../resources/tenant-network.js';
 import {
   CHILD_CACHES,
@@ -50,6 +51,7 @@ export interface PrismNamespace extends Obj {
 
 export const TENANT_FINALIZER = 'prism.io/tenant-cleanup';
 export const TENANT_CACHE = 'prismnamespaces';
+const BACKEND_CACHE = 'tenant-backends';
 /** A requeue-after is capped so a far-off ttl never overflows a timer. */
 const MAX_REQUEUE_MS = 6 * 3_600_000;
 
@@ -73,6 +75,10 @@ export function setupPrismNamespace(mgr: Manager, opts: TenantOptions): PrismNam
     primary: true,
   });
   tenants.addIndex(TARGET_INDEX, (t) => [tenantTarget(t as Obj)]);
+  const tenantsOf = (namespace: string) =>
+    tenants
+      .byIndex(TARGET_INDEX, namespace)
+      .map((t) => keyOf(TENANT_KIND, t.metadata.namespace, t.metadata.name));
   if (opts.clusterScope) {
     // Every Namespace, not only ours: a pre-existing one is a conflict to report, and
     // its deletion is what lets a conflicting or waiting tenant go ahead.
@@ -90,6 +96,22 @@ export function setupPrismNamespace(mgr: Manager, opts: TenantOptions): PrismNam
     for (const [name, resource] of CHILD_CACHES) {
       mgr.watch(name, { resource, labelSelector: CHILD_SELECTOR, map: toTenant });
     }
+    // Strict isolation lets pods reach their backends: a backend's addresses shape the egress policy.
+    mgr.watch(BACKEND_CACHE, {
+      resource: RESOURCES.prismBackend,
+      transform: (o) => {
+        const { apiVersion, kind, metadata, spec } = stripForCache(o) as Obj & {
+          spec?: BackendAddressSource;
+        };
+        return {
+          apiVersion,
+          kind,
+          metadata,
+          spec: { provider: spec?.provider, connection: spec?.connection ?? {} },
+        };
+      },
+      map: (b) => tenantsOf(b.metadata.namespace ?? ''),
+    });
   }
   const reconciler = new PrismNamespaceReconciler(mgr, opts);
   mgr.register(reconciler);
@@ -216,10 +238,15 @@ export class PrismNamespaceReconciler implements Reconciler {
     const spec = tenant.spec;
     await this.children.apply(ctx, tenant, [namespaceFor(owner, spec)]);
     const trusted = [this.opts.operatorNamespace, owner.namespace];
+    const backends = backendEgressRules(
+      this.cache<Obj & { spec: BackendAddressSource }>(BACKEND_CACHE)
+        .list(target)
+        .map((b) => b.spec),
+    );
     const desired = [
       resourceQuotaFor(owner, spec),
       limitRangeFor(owner, spec),
-      ...Object.values(networkPoliciesFor(owner, spec, trusted)),
+      ...Object.values(networkPoliciesFor(owner, spec, trusted, backends)),
       ...roleBindingsFor(owner, spec),
     ].filter((o): o is Obj => o !== undefined);
     await this.children.apply(ctx, tenant, desired);

@@ -18,6 +18,7 @@ export const RESOURCES = {
   hpa: r('autoscaling', 'v2', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler'),
   scaledObject: r('keda.sh', 'v1alpha1', 'scaledobjects', 'ScaledObject'),
   triggerAuthentication: r('keda.sh', 'v1alpha1', 'triggerauthentications', 'TriggerAuthentication'),
+  prismBackend: r('prism.io', 'v1alpha1', 'prismbackends', 'PrismBackend'),
   prismNamespace: r('prism.io', 'v1alpha1', 'prismnamespaces', 'PrismNamespace'),
   namespace: { ...r('', 'v1', 'namespaces', 'Namespace'), namespaced: false },
   resourceQuota: r('', 'v1', 'resourcequotas', 'ResourceQuota'),

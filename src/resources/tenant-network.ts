@@ -1,8 +1,8 @@
 // Pure builders for a tenant's network isolation (networking.k8s.io/v1
 // NetworkPolicy). `namespace`: ingress only from pods of the tenant Namespace
 // and from the Prism namespaces (operator, proxy). `strict`: egress too is
-// limited, to DNS in kube-system, the tenant's own pods and the Prism
-// namespaces (where the proxy and the stack's backends run).
+// limited, to DNS in kube-system, the tenant's own pods, the Prism namespaces
+// (where the proxy runs) and the tenant's backends (see tenant-backends.ts).
 import type { PrismNamespaceSpec } from '../api/v1alpha1/prismnamespace.js';
 import type { Obj } from '../runtime/object.js';
 import { labelledChildMeta, type Owner } from './meta.js';
@@ -41,12 +41,14 @@ function policy(owner: Owner, spec: PrismNamespaceSpec, name: string, body: Reco
 /**
  * The NetworkPolicies `spec.isolation` asks for, by name; a name mapped to
  * undefined is a policy that must not exist (so switching level removes it).
- * `trusted` are the namespaces of the operator and the Prism proxy.
+ * `trusted` are the namespaces of the operator and the Prism proxy; `backends`
+ * the egress rules that reach the tenant's backends (strict only).
  */
 export function networkPoliciesFor(
   owner: Owner,
   spec: PrismNamespaceSpec,
   trusted: readonly string[],
+  backends: readonly Record<string, unknown>[] = [],
 ): Record<string, Obj | undefined> {
   const isolation = isolationOf(spec);
   const tenant = targetNamespace(owner.name, spec);
@@ -72,6 +74,7 @@ export function networkPoliciesFor(
               ],
             },
             { to: allowed },
+            ...backends,
           ],
         });
   return { [INGRESS_POLICY_NAME]: ingress, [EGRESS_POLICY_NAME]: egress };

@@ -24,12 +24,15 @@ async function installCrds(): Promise<void> {
     join(crdDir, 'prism.io_prismnamespaces.yaml'),
     '-f',
     join(crdDir, 'prism.io_prismpatterns.yaml'),
+    '-f',
+    join(crdDir, 'prism.io_prismbackends.yaml'),
   );
   await kubectl(
     'wait',
     '--for=condition=Established',
     'crd/prismnamespaces.prism.io',
     'crd/prismpatterns.prism.io',
+    'crd/prismbackends.prism.io',
     '--timeout=30s',
   );
 }
@@ -213,7 +216,28 @@ describe('the PrismNamespace reconciler', function () {
       pods: '20',
       configmaps: '5',
     });
-    const egress = await get(policyPath(acme, 'prism-isolation-egress'));
+    // A backend in the tenant Namespace opens egress to its address.
+    await mgr.client.request({
+      method: 'POST',
+      path: `${API}/namespaces/${acme}/prismbackends`,
+      body: {
+        apiVersion: 'prism.io/v1alpha1',
+        kind: 'PrismBackend',
+        metadata: { name: 'events' },
+        spec: { provider: 'kafka', connection: { bootstrapServers: ['10.0.0.5:9092'] } },
+      },
+    });
+    const egress = await eventually(
+      async () => {
+        const p = await tryGet(policyPath(acme, 'prism-isolation-egress'));
+        return p?.spec.egress.length === 3 ? p : undefined;
+      },
+      { what: 'the egress policy to admit the backend' },
+    );
+    expect(egress.spec.egress[2]).to.deep.equal({
+      to: [{ ipBlock: { cidr: '10.0.0.5/32' } }],
+      ports: [{ protocol: 'TCP', port: 9092 }],
+    });
     expect(egress.spec.policyTypes).to.deep.equal(['Egress']);
     expect(egress.spec.egress[0]).to.deep.equal({
       to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }],

@@ -141,6 +141,15 @@ describe('tenant NetworkPolicies', () => {
     });
   });
 
+  it('under strict isolation lets pods reach their backends', () => {
+    const backend = { ports: [{ protocol: 'TCP', port: 9092 }] };
+    const egress = networkPoliciesFor(owner, { isolation: 'strict' }, [], [backend])[
+      EGRESS_POLICY_NAME
+    ] as Json;
+    expect(egress.spec.egress).to.have.length(3);
+    expect(egress.spec.egress[2]).to.deep.equal(backend);
+  });
+
   it('asks for no policy at all with isolation none (so existing ones are removed)', () => {
     expect(policies({ isolation: 'none' })).to.deep.equal({
       [INGRESS_POLICY_NAME]: undefined,
