@@ -36,7 +36,11 @@ export class TenantPolicies {
   }
 }
 
-/** Watches PrismNamespaces for the pattern controller; `patterns` lists the pattern keys of a namespace. */
+/**
+ * Watches PrismNamespaces for the pattern controller; `patterns` lists the pattern keys of a
+ * namespace. Only a change of policy re-queues them: status updates (quota usage moves with
+ * every pod) would otherwise re-reconcile every pattern of the tenant for nothing.
+ */
 export function watchTenantPolicies(mgr: Manager, patterns: (namespace: string) => string[]): TenantPolicies {
   const informer = mgr.watch('tenant-policies', {
     resource: RESOURCES.prismNamespace,
@@ -45,9 +49,19 @@ export function watchTenantPolicies(mgr: Manager, patterns: (namespace: string) 
       const { namespace, allowedPatterns, allowedBackends } = spec ?? {};
       return { apiVersion, kind, metadata, spec: { namespace, allowedPatterns, allowedBackends } };
     },
-    map: (t) => patterns(tenantTarget(t)),
+    map: () => [],
   });
   informer.addIndex(TARGET_INDEX, (t) => [tenantTarget(t as Obj)]);
+  const requeue = (t: Obj) => {
+    for (const key of patterns(tenantTarget(t))) mgr.enqueue(key);
+  };
+  const policyOf = (t: Obj) =>
+    JSON.stringify([(t as TenantObj).spec ?? {}, Boolean(t.metadata.deletionTimestamp)]);
+  informer.onAdd((t) => requeue(t as Obj));
+  informer.onDelete((t) => requeue(t as Obj));
+  informer.onUpdate((old, cur) => {
+    if (policyOf(old as Obj) !== policyOf(cur as Obj)) requeue(cur as Obj);
+  });
   return new TenantPolicies(informer as unknown as Informer<TenantObj>);
 }
 

@@ -6,6 +6,7 @@
 import type { NamespaceLimits, NamespaceQuota, PrismNamespaceSpec } from '../api/v1alpha1/prismnamespace.js';
 import type { Obj } from '../runtime/object.js';
 import { labelledChildMeta, type Owner } from './meta.js';
+import { canonicalQuantity } from './quantity.js';
 
 export const TENANT_COMPONENT = 'prism-tenant';
 export const QUOTA_NAME = 'prism-quota';
@@ -44,12 +45,12 @@ export const QUOTA_RESOURCES: Record<keyof NamespaceQuota, string> = {
   secrets: 'secrets',
 };
 
-/** The `hard` map a quota spec asks for (quantities as strings, as the API returns them). */
+/** The `hard` map a quota spec asks for (quantities in the canonical form the API returns). */
 export function quotaHard(quota: NamespaceQuota): Record<string, string> {
   const hard: Record<string, string> = {};
   for (const [field, resource] of Object.entries(QUOTA_RESOURCES)) {
     const value = quota[field as keyof NamespaceQuota];
-    if (value !== undefined) hard[resource] = String(value);
+    if (value !== undefined) hard[resource] = canonicalQuantity(value);
   }
   return hard;
 }
@@ -69,8 +70,8 @@ type CpuMemory = NamespaceLimits['default'];
 function resources(r: CpuMemory | undefined): Record<string, string> | undefined {
   if (!r) return undefined;
   const out: Record<string, string> = {};
-  if (r.cpu !== undefined) out.cpu = String(r.cpu);
-  if (r.memory !== undefined) out.memory = String(r.memory);
+  if (r.cpu !== undefined) out.cpu = canonicalQuantity(r.cpu);
+  if (r.memory !== undefined) out.memory = canonicalQuantity(r.memory);
   return out;
 }
 

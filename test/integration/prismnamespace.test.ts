@@ -201,7 +201,8 @@ describe('the PrismNamespace reconciler', function () {
   it('updates quota and isolation in place and removes the policies and bindings no longer wanted', async () => {
     const quotaUid = (await get(quotaPath(acme))).metadata.uid;
     await patchSpec('acme', {
-      quota: { pods: 20 },
+      // Written as the server would not store them: the operator canonicalises, so resyncs stay silent.
+      quota: { pods: 20, cpu: '0.5', memory: '4096Mi' },
       isolation: 'strict',
       access: [{ kind: 'Group', name: 'acme-devs', role: 'view' }],
     });
@@ -211,7 +212,7 @@ describe('the PrismNamespace reconciler', function () {
     const quota = await get(quotaPath(acme));
     expect(quota.metadata.uid).to.equal(quotaUid, 'updated in place');
     expect(quota.spec.hard).to.deep.equal({
-      'requests.cpu': '2',
+      'requests.cpu': '500m',
       'requests.memory': '4Gi',
       pods: '20',
       configmaps: '5',
