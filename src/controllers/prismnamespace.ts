@@ -168,25 +168,29 @@ export class PrismNamespaceReconciler implements Reconciler {
     const expiry = expiryOf(tenant.metadata.creationTimestamp, tenant.spec.ttl);
     if (expiry && expiry.getTime() <= Date.now()) return this.expire(ctx, tenant, target);
     const owner = ownerOf(tenant);
-    const problem = this.validate(tenant) ?? this.ownershipProblem(tenant, owner, target);
+    // A Namespace someone else made is never written unless adopt is set.
+    const current = this.cache<Obj>(NAMESPACE_CACHE).get(undefined, target);
+    const ownership = decideOwnership(current, owner, tenant.spec.adopt ?? false);
+    const problem =
+      this.validate(tenant) ?? (ownership.verdict === 'conflict' ? ownership.problem : undefined);
     if (problem) {
       await this.refuse(ctx, tenant, target, problem, expiry);
       return requeueAt(expiry);
     }
-    const current = this.cache<Obj>(NAMESPACE_CACHE).get(undefined, target);
-    if (current?.metadata.deletionTimestamp) {
-      const waiting = decideOwnership(current, owner, true);
-      if (waiting.verdict === 'terminating')
-        await this.writeStatus(
-          ctx,
-          tenant,
-          { waiting: waiting.problem, namespace: target, quota: 'none', isolation: 'none' },
-          expiry,
-        );
+    if (ownership.verdict === 'terminating') {
+      // The Namespace's deletion re-queues this tenant (the Namespace watch maps it here).
+      const waiting = {
+        waiting: ownership.problem,
+        namespace: target,
+        quota: 'none',
+        isolation: 'none',
+      } as const;
+      await this.writeStatus(ctx, tenant, waiting, expiry);
       return requeueAt(expiry);
     }
-    if (current && !isLabelledBy(current, owner))
+    if (ownership.verdict === 'adopt') {
       this.event(tenant, 'Normal', 'Adopted', `adopted the existing Namespace ${target}`);
+    }
     try {
       await this.applyTenant(ctx, tenant, owner, target);
     } catch (err) {
@@ -219,13 +223,6 @@ export class PrismNamespaceReconciler implements Reconciler {
     const problems = schemaProblems(PrismNamespaceSpec, tenant.spec);
     if (!problems.length) return undefined;
     return { reason: 'InvalidSpec', message: problems.map((p) => `${p.path}: ${p.message}`).join('; ') };
-  }
-
-  /** Step: a Namespace someone else made is never written unless adopt is set. */
-  private ownershipProblem(tenant: PrismNamespace, owner: Owner, target: string): Problem | undefined {
-    const current = this.cache<Obj>(NAMESPACE_CACHE).get(undefined, target);
-    const ownership = decideOwnership(current, owner, tenant.spec.adopt ?? false);
-    return ownership.verdict === 'conflict' ? ownership.problem : undefined;
   }
 
   /** Step: the Namespace first (children need it), then its children; stale children go. */
