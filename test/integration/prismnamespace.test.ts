@@ -98,6 +98,11 @@ describe('the PrismNamespace reconciler', function () {
     `/apis/networking.k8s.io/v1/namespaces/${tenant}/networkpolicies/${name}`;
   const bindings = async (tenant: string) =>
     (await get(`/apis/rbac.authorization.k8s.io/v1/namespaces/${tenant}/rolebindings`)).items as Json[];
+  // Not queue.onIdle(): objects other test files left behind may hold delayed requeues.
+  const settled = () =>
+    eventually(() => mgr.queue.len() === 0 && mgr.queue.processingCount() === 0, {
+      what: 'the queue to settle',
+    });
   const active = (name: string) => tenantWhen(name, (t) => t.status?.phase === 'Active', 'Active');
 
   const acme = unique('acme');
@@ -269,12 +274,12 @@ describe('the PrismNamespace reconciler', function () {
 
   it('writes nothing when everything is reconciled again unchanged', async () => {
     await sleep(1000);
-    await mgr.queue.onIdle();
+    await settled();
     const writes = await writeRequests(mgr);
     const requests = await counterSum(mgr, 'rest_client_requests_total');
     mgr.resyncAll();
     await sleep(200);
-    await mgr.queue.onIdle();
+    await settled();
     expect((await writeRequests(mgr)) - writes).to.equal(0);
     expect((await counterSum(mgr, 'rest_client_requests_total')) - requests).to.equal(0);
   });
