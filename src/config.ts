@@ -29,6 +29,8 @@ export interface OperatorConfig {
   webhookSecretName: string;
   webhookConfigurationName: string;
   webhookCertValidityMs: number;
+  /** Namespace the operator (and the Prism proxy) runs in; tenant NetworkPolicies admit it. */
+  operatorNamespace: string;
 }
 
 type Kind = 'string' | 'boolean' | 'int' | 'number' | 'duration' | 'list';
@@ -242,6 +244,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'duration',
     default: () => 365 * 24 * 3_600_000,
     doc: 'Lifetime of an operator-issued webhook certificate; it is renewed when a third of it is left.',
+  },
+  {
+    key: 'operatorNamespace',
+    flag: 'operator-namespace',
+    env: 'OPERATOR_NAMESPACE',
+    kind: 'string',
+    default: (env) => env.POD_NAMESPACE ?? 'prism-system',
+    doc: 'Operator and Prism proxy namespace: tenant NetworkPolicies admit it.',
   },
 ];
 

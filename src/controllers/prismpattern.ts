@@ -27,6 +27,8 @@ import { RESOURCES, apiVersionOf } from './resources.js';
 import { indexPatternsByBackend, watchBackends } from './backend-refs.js';
 import { derivationOf, resolveBackend, type Derivation } from './pattern-backend.js';
 import { ScalerStep, autoscalingMode, patternWorkload, type ScalerOutcome } from './pattern-scaler.js';
+import { patternKeysIn, watchTenantPolicies, type TenantPolicies } from './prismnamespace-policy.js';
+import { checkTenantPolicy } from './tenant-policy.js';
 
 export interface PrismPattern extends Obj {
   spec: PrismPatternSpec;
@@ -64,7 +66,7 @@ export function setupPrismPattern(mgr: Manager): PrismPatternReconciler {
   for (const [name, resource] of CHILD_WATCHES) {
     mgr.watch(name, { resource, labelSelector: MANAGED_SELECTOR, map: toPattern });
   }
-  const reconciler = new PrismPatternReconciler(mgr);
+  const reconciler = new PrismPatternReconciler(mgr, watchTenantPolicies(mgr, patternKeysIn(mgr)));
   reconciler.scaler.watch();
   mgr.register(reconciler);
   return reconciler;
@@ -74,7 +76,10 @@ export class PrismPatternReconciler implements Reconciler {
   readonly kind = 'PrismPattern';
   readonly scaler: ScalerStep;
 
-  constructor(private readonly mgr: Manager) {
+  constructor(
+    private readonly mgr: Manager,
+    private readonly tenants: TenantPolicies,
+  ) {
     this.scaler = new ScalerStep(mgr, {
       kind: 'PrismPattern',
       wantingKeda: () =>
@@ -106,8 +111,10 @@ export class PrismPatternReconciler implements Reconciler {
 
     const invalid = this.validate(pattern, derivationOf(backend));
     if (invalid) {
-      // Said once per generation: a resync of an unchanged invalid spec writes nothing.
-      if (!generationObserved(pattern)) this.warn(pattern, invalid.reason, invalid.message);
+      // Said once per generation and reason (a tenant policy changes without a new generation):
+      // a resync of an unchanged invalid spec writes nothing.
+      if (!generationObserved(pattern) || readyReason(pattern) !== invalid.reason)
+        this.warn(pattern, invalid.reason, invalid.message);
       await this.writeStatus(ctx, pattern, { invalid, autoscaling: 'off' }, undefined);
       return undefined; // nothing to retry until the spec changes
     }
@@ -161,7 +168,7 @@ export class PrismPatternReconciler implements Reconciler {
     }
     const errors = this.scaler.validate(patternWorkload(pattern, derived));
     if (errors.length) return { reason: errors[0]!.reason, message: errors.map((e) => e.message).join('; ') };
-    return undefined;
+    return checkTenantPolicy(pattern.spec, this.tenants.for(pattern.metadata.namespace ?? ''));
   }
 
   /** Step 2: ConfigMap, Deployment, Service and PDB; optional children are deleted when their field goes. */
@@ -276,6 +283,10 @@ export class PrismPatternReconciler implements Reconciler {
 export function generationObserved(obj: Obj): boolean {
   const status = obj.status as { observedGeneration?: number } | undefined;
   return status?.observedGeneration === obj.metadata.generation;
+}
+
+function readyReason(pattern: PrismPattern): string | undefined {
+  return pattern.status?.conditions?.find((c) => c.type === 'Ready')?.reason;
 }
 
 export function isOwnedBy(child: Obj, owner: Obj): boolean {

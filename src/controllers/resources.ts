@@ -26,6 +26,10 @@ export const RESOURCES = {
   role: r('rbac.authorization.k8s.io', 'v1', 'roles', 'Role'),
   roleBinding: r('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding'),
   serviceMonitor: r('monitoring.coreos.com', 'v1', 'servicemonitors', 'ServiceMonitor'),
+  namespace: { ...r('', 'v1', 'namespaces', 'Namespace'), namespaced: false },
+  resourceQuota: r('', 'v1', 'resourcequotas', 'ResourceQuota'),
+  limitRange: r('', 'v1', 'limitranges', 'LimitRange'),
+  networkPolicy: r('networking.k8s.io', 'v1', 'networkpolicies', 'NetworkPolicy'),
 } as const;
 
 export const apiVersionOf = (res: ResourceRef): string =>

@@ -84,3 +84,42 @@ export function childMeta(
   if (opts.annotations && Object.keys(opts.annotations).length) meta.annotations = opts.annotations;
   return meta;
 }
+
+/** Labels pointing a cross-scope child (no owner reference possible) back at its owner. */
+export function ownerLabels(owner: Owner): Record<string, string> {
+  return {
+    [OWNER_KIND_LABEL]: owner.kind,
+    [OWNER_NAMESPACE_LABEL]: owner.namespace,
+    [OWNER_NAME_LABEL]: owner.name,
+  };
+}
+
+/** Whether `obj` carries the owner labels of `owner`. */
+export function isLabelledBy(obj: Obj, owner: Pick<Owner, 'kind' | 'namespace' | 'name'>): boolean {
+  const labels = obj.metadata.labels ?? {};
+  return (
+    labels[OWNER_KIND_LABEL] === owner.kind &&
+    labels[OWNER_NAMESPACE_LABEL] === owner.namespace &&
+    labels[OWNER_NAME_LABEL] === owner.name
+  );
+}
+
+/**
+ * Metadata of a child that lives in another namespace than its owner (or is
+ * cluster-scoped): owner labels instead of an owner reference.
+ */
+export function labelledChildMeta(
+  owner: Owner,
+  name: string,
+  namespace: string | undefined,
+  component: string,
+  opts: { labels?: Record<string, string>; annotations?: Record<string, string> } = {},
+): ObjectMeta {
+  const meta: ObjectMeta = {
+    name,
+    labels: childLabels(component, owner.name, { ...opts.labels, ...ownerLabels(owner) }),
+  };
+  if (namespace !== undefined) meta.namespace = namespace;
+  if (opts.annotations && Object.keys(opts.annotations).length) meta.annotations = opts.annotations;
+  return meta;
+}

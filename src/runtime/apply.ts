@@ -57,6 +57,11 @@ export class Applier {
     return this.options.fieldManager;
   }
 
+  /** The annotation holding the hash of what was last applied. */
+  get hashAnnotation(): string {
+    return this.options.hashAnnotation;
+  }
+
   /** Server-side apply (force) unless `current` (from the cache) already matches. */
   async apply(desired: Obj, current?: Obj, counter?: WriteCounter): Promise<ApplyResult> {
     const stamped = stampHash(desired, this.options.hashAnnotation);

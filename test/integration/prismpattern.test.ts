@@ -66,6 +66,7 @@ describe('the PrismPattern reconciler', function () {
   const base = { pattern: 'consumer', backend: 'kafka', image: 'registry.invalid/prism/consumer:1' };
 
   before(async () => {
+    // PrismNamespaces too: the pattern controller watches their tenant policies.
     await kubectl(
       'apply',
       '--server-side',
@@ -75,12 +76,15 @@ describe('the PrismPattern reconciler', function () {
       // Patterns watch the PrismBackends they may bind to.
       '-f',
       join(crdDir, 'prism.io_prismbackends.yaml'),
+      '-f',
+      join(crdDir, 'prism.io_prismnamespaces.yaml'),
     );
     await kubectl(
       'wait',
       '--for=condition=Established',
       'crd/prismpatterns.prism.io',
       'crd/prismbackends.prism.io',
+      'crd/prismnamespaces.prism.io',
       '--timeout=30s',
     );
     await installKedaCrds(kubectl);
