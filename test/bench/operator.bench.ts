@@ -57,7 +57,9 @@ async function main(): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), 'prism-bench-'));
   const audit = auditArgs(workDir);
   log('starting the control plane (audit log on)');
-  const cp = await ControlPlane.start({ binDir, extraApiServerArgs: audit.args, onProgress: log });
+  // Thousands of Services need more than the launcher's /24 (its first address, 10.0.0.1, stays the same).
+  const extraApiServerArgs = [...audit.args, '--service-cluster-ip-range=10.0.0.0/16'];
+  const cp = await ControlPlane.start({ binDir, extraApiServerArgs, onProgress: log });
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(cp.kubeconfigPath);
   const client = await KubeClient.create(kc, { userAgent: BENCH_UA, defaultTimeoutMs: 120_000 });
