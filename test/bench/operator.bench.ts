@@ -2,7 +2,7 @@
 // baseline, P2 steady-state writes, P3 requests per pattern, P4 memory, P5
 // update dedup, on an embedded control plane with an audit log so requests are
 // counted by the API server. Knobs (environment): N, N_LARGE (0 skips the
-// second memory point), CONCURRENCY, STEADY_SECONDS, UPDATES, OUT,
+// second memory point), CONCURRENCY, WORKERS, STEADY_SECONDS, UPDATES, OUT,
 // OPERATOR_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=bench-results/prof"),
 // OPERATOR_DIST (another build inside the repository, for before/after runs).
 import { execFile } from 'node:child_process';
@@ -35,7 +35,9 @@ const run = promisify(execFile);
 const knob = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const N = knob('N', 1000);
 const N_LARGE = knob('N_LARGE', 5000);
-const CONCURRENCY = knob('CONCURRENCY', 32);
+const CONCURRENCY = knob('CONCURRENCY', 16);
+// The operator's --max-concurrent-reconciles: the same concurrency as the baseline's client loop.
+const WORKERS = knob('WORKERS', CONCURRENCY);
 const STEADY_SECONDS = knob('STEADY_SECONDS', 60);
 // The event recorder folds repeats into a series written up to 10 s later: that tail belongs to convergence.
 const SETTLE_SECONDS = knob('SETTLE_SECONDS', 15);
@@ -49,8 +51,8 @@ const seconds = (ms: number) => Math.round(ms / 100) / 10;
 
 async function main(): Promise<void> {
   const report: Record<string, unknown> = {
-    command: `make bench N=${N} N_LARGE=${N_LARGE} CONCURRENCY=${CONCURRENCY}`,
-    knobs: { N, N_LARGE, CONCURRENCY, STEADY_SECONDS, SETTLE_SECONDS, UPDATES },
+    command: `make bench N=${N} N_LARGE=${N_LARGE} CONCURRENCY=${CONCURRENCY} WORKERS=${WORKERS}`,
+    knobs: { N, N_LARGE, CONCURRENCY, WORKERS, STEADY_SECONDS, SETTLE_SECONDS, UPDATES },
     machine: await machineInfo(binDir),
     startedAt: new Date().toISOString(),
   };
@@ -85,7 +87,7 @@ async function main(): Promise<void> {
       kubeconfigPath: cp.kubeconfigPath,
       compiled: true,
       distDir: process.env.OPERATOR_DIST,
-      args: ['--leader-election-namespace=default'],
+      args: ['--leader-election-namespace=default', `--max-concurrent-reconciles=${WORKERS}`],
       nodeArgs: (process.env.OPERATOR_NODE_ARGS ?? '').split(' ').filter(Boolean),
     });
     await operator.ready();
@@ -117,6 +119,7 @@ async function main(): Promise<void> {
     // P4 at N.
     const memory: Record<string, unknown>[] = [await memoryOf(op, N)];
     report.p4 = memory;
+    log(`P4 ${JSON.stringify(memory)} (kubeconfig ${cp.kubeconfigPath})`);
 
     // P2: a quiet minute, after the settle period.
     const a1 = auditLog.offset();

@@ -81,11 +81,21 @@ export class OperatorProcess {
     return this.proc.pid ?? -1;
   }
 
-  /** The Prometheus text from /metrics. */
-  metricsText(): Promise<string> {
+  /** The Prometheus text from /metrics; retried, since a busy operator can be slow to answer. */
+  async metricsText(attempts = 3): Promise<string> {
+    for (let i = 1; ; i++) {
+      try {
+        return await this.scrape();
+      } catch (err) {
+        if (i >= attempts || !this.running) throw err;
+      }
+    }
+  }
+
+  private scrape(): Promise<string> {
     return new Promise((resolve, reject) => {
       const req = request(
-        { host: '127.0.0.1', port: this.metricsPort, path: '/metrics', timeout: 10_000 },
+        { host: '127.0.0.1', port: this.metricsPort, path: '/metrics', timeout: 30_000 },
         (res) => {
           let body = '';
           res.setEncoding('utf8');
@@ -109,7 +119,7 @@ export class OperatorProcess {
     await eventually(
       async () => {
         if (!this.running) throw new Error(`the operator exited:\n${this.out}`);
-        return (await this.metricsText()).length > 0;
+        return (await this.metricsText(1)).length > 0;
       },
       { timeoutMs, what: 'the operator metrics endpoint' },
     );
