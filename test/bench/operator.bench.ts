@@ -170,6 +170,9 @@ async function main(): Promise<void> {
     log(`P4 ${JSON.stringify(memory)}`);
     report.operatorExited = !op.running;
   } finally {
+    // An operator that died mid-run explains the failure better than the bench's own error.
+    if (operator && !operator.running)
+      log(`the operator exited (${operator.exitCode}); its last output:\n${operator.output}`);
     const code = await operator?.stop();
     report.operatorExitCode = code;
     client.close();
