@@ -40,6 +40,8 @@ describe('API errors on writes (fault test R4)', function () {
   after(async () => {
     await mgr.stop();
     await proxy.stop();
+    // Managers in later files watch every namespace: leave them nothing of ours to reconcile.
+    await kubectl('delete', 'namespace', ns, '--timeout=180s');
   });
 
   it('retries 409, 429 and 500 answers with backoff until every pattern converges, then stops writing', async () => {

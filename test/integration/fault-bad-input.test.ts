@@ -39,6 +39,8 @@ describe('hostile input (fault test R3)', function () {
 
   after(async () => {
     await mgr.stop();
+    // Managers in later files watch every namespace: leave them nothing of ours to reconcile.
+    await kubectl('delete', 'namespace', ns, '--timeout=180s');
   });
 
   const create = async (c: HostileCase): Promise<{ accepted: true } | { accepted: false; code: number }> => {

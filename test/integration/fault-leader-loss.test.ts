@@ -43,6 +43,8 @@ describe('leader loss between operator processes (fault test R2)', function () {
       await c.op.stop('SIGKILL');
       await c.proxy.stop();
     }
+    // Managers in later files watch every namespace: leave them nothing of ours to reconcile.
+    await kubectl('delete', 'namespace', ns, '--timeout=180s');
   });
 
   const cp = () => testEnv().controlPlane;

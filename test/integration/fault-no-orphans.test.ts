@@ -63,6 +63,8 @@ describe('no orphans after deletion (fault test R5)', function () {
 
   after(async () => {
     await mgr.stop();
+    // Managers in later files watch every namespace: leave them nothing of ours to reconcile.
+    await kubectl('delete', 'namespace', ns, '--timeout=180s');
   });
 
   /** Every object in the namespace that says the operator manages it, whatever its kind. */
