@@ -74,8 +74,9 @@ docs: deps ## Regenerate the generated parts of README.md (configuration table)
 	node_modules/.bin/tsx hack/gen-docs.ts
 
 .PHONY: bench
-bench: deps ## Benchmarks (print figures; not part of make test)
+bench: deps build controlplane ## Benchmarks: work queue, then the operator on a real control plane (N=, N_LARGE=, CONCURRENCY=, STEADY_SECONDS=, UPDATES=)
 	node_modules/.bin/tsx test/bench/workqueue.bench.ts
+	node_modules/.bin/tsx test/bench/operator.bench.ts
 
 ##@ Control plane
 

@@ -4,7 +4,17 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'bin/', 'node_modules/', '.test-results/', 'hack/**/*.js', 'coverage/'] },
+  {
+    ignores: [
+      'dist/',
+      'bin/',
+      'node_modules/',
+      '.test-results/',
+      'hack/**/*.js',
+      'coverage/',
+      'bench-results/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

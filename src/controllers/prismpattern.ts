@@ -95,9 +95,11 @@ export class PrismPatternReconciler implements Reconciler {
   }
 
   async reconcile(ctx: ReconcileContext): Promise<ReconcileResult | undefined> {
-    const pattern = this.cache<PrismPattern>('prismpatterns').get(ctx.namespace, ctx.name);
+    const cached = this.cache<PrismPattern>('prismpatterns').get(ctx.namespace, ctx.name);
     // Deleted: owner references let the garbage collector remove every child.
-    if (!pattern || pattern.metadata.deletionTimestamp) return undefined;
+    if (!cached || cached.metadata.deletionTimestamp) return undefined;
+    // Builds on our own last status write even when the cache has not seen it yet.
+    const pattern = this.mgr.applier.withOwnStatus(cached);
     const owner = ownerOf(pattern);
 
     // The backend it binds to must exist; until it does, the workload is left as it is.

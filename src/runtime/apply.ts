@@ -6,6 +6,7 @@ import { CONTENT_TYPE, isNotFound, type KubeClient } from './kube-client.js';
 import { objectPath, type RestMapper } from './discovery.js';
 import { contentHash, isSubset, mergePatchFor } from './object-diff.js';
 import type { Obj } from './object.js';
+import { OwnStatusWrites } from './own-status.js';
 
 export type { ObjectMeta, Obj, OwnerReference } from './object.js';
 
@@ -47,6 +48,8 @@ export function needsApply(stamped: Obj, current: Obj | undefined): boolean {
 }
 
 export class Applier {
+  private readonly ownStatus = new OwnStatusWrites();
+
   constructor(
     private readonly client: KubeClient,
     private readonly mapper: RestMapper,
@@ -78,17 +81,32 @@ export class Applier {
     return { changed: true, object };
   }
 
-  /** Merge-patches `status` through the status subresource when it differs from the cached status. */
+  /**
+   * The cached object with the status this process last wrote to it, while
+   * the cache still lags that write. Reconcilers read their object through
+   * this, so a reconcile right after a status write builds on that write.
+   */
+  withOwnStatus<T extends Obj>(cached: T): T {
+    return this.ownStatus.overlay(cached);
+  }
+
+  /**
+   * Merge-patches `status` through the status subresource when it differs
+   * from the cached status, or from the status this process just wrote when
+   * the cache has not caught up with it yet.
+   */
   async patchStatus(current: Obj, status: Record<string, unknown>, counter?: WriteCounter): Promise<boolean> {
-    const patch = mergePatchFor(current.status ?? {}, status);
+    const base = this.ownStatus.overlay(current);
+    const patch = mergePatchFor(base.status ?? {}, status);
     if (patch === undefined) return false;
     const r = await this.mapper.resourceFor(current.apiVersion, current.kind);
-    await this.client.request({
+    const written = await this.client.request<Obj>({
       method: 'PATCH',
       path: objectPath(r, current.metadata.namespace, current.metadata.name, 'status'),
       body: { status: patch },
       contentType: CONTENT_TYPE.mergePatch,
     });
+    this.ownStatus.record(current, written.status);
     if (counter) counter.writes++;
     return true;
   }

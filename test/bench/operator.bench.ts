@@ -1,0 +1,248 @@
+// The operator benchmark (make bench): P1 convergence against a plain-client
+// baseline, P2 steady-state writes, P3 requests per pattern, P4 memory, P5
+// update dedup, on an embedded control plane with an audit log so requests are
+// counted by the API server. Knobs (environment): N, N_LARGE (0 skips the
+// second memory point), CONCURRENCY, WORKERS, STEADY_SECONDS, UPDATES, OUT,
+// OPERATOR_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=bench-results/prof"),
+// OPERATOR_DIST (another build inside the repository, for before/after runs).
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import * as k8s from '@kubernetes/client-node';
+import { ControlPlane } from '../../src/controlplane/launcher.js';
+import { CONTENT_TYPE, KubeClient } from '../../src/runtime/kube-client.js';
+import { AuditLog, auditArgs, byUserAgent, isWrite, resourceOf, tally } from '../support/audit.js';
+import { installKedaCrds } from '../support/keda.js';
+import { OperatorProcess, sumSamples } from '../support/operator-process.js';
+import {
+  applyObject,
+  childrenOf,
+  convergence,
+  createPatterns,
+  inPool,
+  isConverged,
+  loadName,
+  patternsPath,
+  range,
+} from '../support/pattern-load.js';
+import { binDir, crdDir, repoRoot } from '../support/paths.js';
+import { sleep } from '../support/wait.js';
+import { machineInfo, printTable } from './report.js';
+
+const run = promisify(execFile);
+const knob = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const N = knob('N', 1000);
+const N_LARGE = knob('N_LARGE', 5000);
+const CONCURRENCY = knob('CONCURRENCY', 16);
+// The operator's --max-concurrent-reconciles: the same concurrency as the baseline's client loop.
+const WORKERS = knob('WORKERS', CONCURRENCY);
+const STEADY_SECONDS = knob('STEADY_SECONDS', 60);
+// The event recorder folds repeats into a series written up to 10 s later: that tail belongs to convergence.
+const SETTLE_SECONDS = knob('SETTLE_SECONDS', 15);
+const UPDATES = knob('UPDATES', 10_000);
+const OUT = process.env.OUT ?? join(repoRoot, 'bench-results', 'report.json');
+const OPERATOR_UA = 'prism-operator';
+const BENCH_UA = 'prism-bench';
+
+const log = (m: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+const seconds = (ms: number) => Math.round(ms / 100) / 10;
+
+async function main(): Promise<void> {
+  const report: Record<string, unknown> = {
+    command: `make bench N=${N} N_LARGE=${N_LARGE} CONCURRENCY=${CONCURRENCY} WORKERS=${WORKERS}`,
+    knobs: { N, N_LARGE, CONCURRENCY, WORKERS, STEADY_SECONDS, SETTLE_SECONDS, UPDATES },
+    machine: await machineInfo(binDir),
+    startedAt: new Date().toISOString(),
+  };
+  const workDir = mkdtempSync(join(tmpdir(), 'prism-bench-'));
+  const audit = auditArgs(workDir);
+  log('starting the control plane (audit log on)');
+  // Thousands of Services need more than the launcher's /24 (its first address, 10.0.0.1, stays the same).
+  const extraApiServerArgs = [...audit.args, '--service-cluster-ip-range=10.0.0.0/16'];
+  const cp = await ControlPlane.start({ binDir, extraApiServerArgs, onProgress: log });
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(cp.kubeconfigPath);
+  const client = await KubeClient.create(kc, { userAgent: BENCH_UA, defaultTimeoutMs: 120_000 });
+  const kubectl = async (...args: string[]) =>
+    (await run(join(binDir, 'kubectl'), ['--kubeconfig', cp.kubeconfigPath, ...args], { maxBuffer: 1 << 26 }))
+      .stdout;
+  const auditLog = new AuditLog(audit.logPath);
+  let operator: OperatorProcess | undefined;
+  try {
+    report.versions = {
+      ...(report.machine as { versions: object }).versions,
+      kube: await client.request({ method: 'GET', path: '/version' }),
+    };
+    await kubectl('apply', '--server-side', '--force-conflicts', '-f', crdDir);
+    await installKedaCrds(kubectl);
+    await kubectl('wait', '--for=condition=Established', '--all', 'crd', '--timeout=60s');
+
+    report.baseline = await baseline(client, kubectl);
+    log(`baseline: ${JSON.stringify(report.baseline)}`);
+
+    await kubectl('create', 'namespace', 'bench');
+    operator = await OperatorProcess.start({
+      kubeconfigPath: cp.kubeconfigPath,
+      compiled: true,
+      distDir: process.env.OPERATOR_DIST,
+      args: ['--leader-election-namespace=default', `--max-concurrent-reconciles=${WORKERS}`],
+      nodeArgs: (process.env.OPERATOR_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    });
+    await operator.ready();
+    await sleep(3000); // leadership and cache sync
+    const op = operator;
+
+    // P1 + P3: create N patterns, wait for convergence, count what the operator asked of the API server.
+    const a0 = auditLog.offset();
+    const reconciles0 = await op.metric('controller_runtime_reconcile_total');
+    const p1Ms = await createAndConverge(client, 0, N);
+    await sleep(2000);
+    const convergenceEvents = auditLog.events(a0).filter(byUserAgent(OPERATOR_UA));
+    const byVerb = tally(convergenceEvents, (e) => e.verb);
+    const base = report.baseline as { ms: number };
+    report.p1 = {
+      operatorSeconds: seconds(p1Ms),
+      baselineSeconds: seconds(base.ms),
+      ratio: round2(p1Ms / base.ms),
+    };
+    report.p3 = {
+      requestsPerPattern: round2(convergenceEvents.length / N),
+      writesPerPattern: round2(convergenceEvents.filter(isWrite).length / N),
+      byVerbPerPattern: Object.fromEntries(Object.entries(byVerb).map(([v, c]) => [v, round2(c / N)])),
+      byVerbAndResource: tally(convergenceEvents, (e) => `${e.verb} ${resourceOf(e)}`),
+      reconciles: (await op.metric('controller_runtime_reconcile_total')) - reconciles0,
+    };
+    log(`P1 ${JSON.stringify(report.p1)}\nP3 ${JSON.stringify(report.p3)}`);
+
+    // P4 at N.
+    const memory: Record<string, unknown>[] = [await memoryOf(op, N)];
+    report.p4 = memory;
+    log(`P4 ${JSON.stringify(memory)} (kubeconfig ${cp.kubeconfigPath})`);
+
+    // P2: a quiet minute, after the settle period.
+    const a1 = auditLog.offset();
+    await sleep(SETTLE_SECONDS * 1000);
+    const settleWrites = auditLog.events(a1).filter(byUserAgent(OPERATOR_UA)).filter(isWrite);
+    const a2 = auditLog.offset();
+    await sleep(STEADY_SECONDS * 1000);
+    const quiet = auditLog.events(a2).filter(byUserAgent(OPERATOR_UA));
+    const quietWrites = quiet.filter(isWrite);
+    report.p2 = {
+      seconds: STEADY_SECONDS,
+      settleSeconds: SETTLE_SECONDS,
+      settleWritesByResource: tally(settleWrites, (e) => `${e.verb} ${resourceOf(e)}`),
+      writes: quietWrites.length,
+      writesExcludingLeases: quietWrites.filter((e) => resourceOf(e) !== 'leases').length,
+      writesByResource: tally(quietWrites, (e) => `${e.verb} ${resourceOf(e)}`),
+      requestsByVerb: tally(quiet, (e) => e.verb),
+    };
+    log(`P2 ${JSON.stringify(report.p2)}`);
+
+    // P5: UPDATES spec changes spread over the N patterns, as fast as the client goes.
+    const r0 = await op.metric('controller_runtime_reconcile_total');
+    const t5 = Date.now();
+    await inPool(range(0, UPDATES), CONCURRENCY, (k) =>
+      client.request({
+        method: 'PATCH',
+        path: `${patternsPath('bench')}/${loadName(k % N)}`,
+        body: { spec: { config: { 'runner.yaml': `batch: ${k}\n` } } },
+        contentType: CONTENT_TYPE.mergePatch,
+      }),
+    );
+    const updateMs = Date.now() - t5;
+    await waitConverged(client, 'bench', N);
+    await sleep(3000);
+    report.p5 = {
+      updates: UPDATES,
+      patterns: N,
+      updateSeconds: seconds(updateMs),
+      convergedSeconds: seconds(Date.now() - t5 - 3000),
+      reconciles: (await op.metric('controller_runtime_reconcile_total')) - r0,
+    };
+    log(`P5 ${JSON.stringify(report.p5)}`);
+
+    if (N_LARGE > N) {
+      const ms = await createAndConverge(client, N, N_LARGE);
+      memory.push({ ...(await memoryOf(op, N_LARGE)), convergeSecondsForAdded: seconds(ms) });
+    }
+    log(`P4 ${JSON.stringify(memory)}`);
+    report.operatorExited = !op.running;
+  } finally {
+    // An operator that died mid-run explains the failure better than the bench's own error.
+    if (operator && !operator.running)
+      log(`the operator exited (${operator.exitCode}); its last output:\n${operator.output}`);
+    const code = await operator?.stop();
+    report.operatorExitCode = code;
+    client.close();
+    await cp.stop();
+  }
+  report.finishedAt = new Date().toISOString();
+  mkdirSync(dirname(OUT), { recursive: true });
+  writeFileSync(OUT, JSON.stringify(report, null, 2) + '\n');
+  printTable(report);
+  log(`report written to ${OUT}`);
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/**
+ * The physical limit: the same patterns and the same children, written by a
+ * plain client at the same concurrency with no operator running. Its
+ * namespace is deleted (and waited for) before the operator starts.
+ */
+async function baseline(
+  client: KubeClient,
+  kubectl: (...a: string[]) => Promise<string>,
+): Promise<{ ms: number; objects: number }> {
+  const ns = 'bench-baseline';
+  await kubectl('create', 'namespace', ns);
+  let objects = 0;
+  const t0 = Date.now();
+  await inPool(range(0, N), CONCURRENCY, async (i) => {
+    const [pattern] = await createPatterns(client, ns, [i], 1);
+    for (const child of childrenOf(pattern!)) {
+      await applyObject(client, child, BENCH_UA);
+      objects++;
+    }
+  });
+  const ms = Date.now() - t0;
+  log(`baseline done in ${seconds(ms)} s; deleting its namespace`);
+  await kubectl('delete', 'namespace', ns, '--timeout=600s');
+  return { ms, objects };
+}
+
+async function createAndConverge(client: KubeClient, from: number, to: number): Promise<number> {
+  const t0 = Date.now();
+  await createPatterns(client, 'bench', range(from, to), CONCURRENCY);
+  log(`created patterns ${from}..${to - 1} in ${seconds(Date.now() - t0)} s`);
+  await waitConverged(client, 'bench', to);
+  return Date.now() - t0;
+}
+
+async function waitConverged(client: KubeClient, ns: string, expected: number): Promise<void> {
+  const deadline = Date.now() + 30 * 60_000;
+  for (;;) {
+    const c = await convergence(client, ns, expected);
+    if (isConverged(c, expected)) return;
+    if (Date.now() > deadline) throw new Error(`not converged after 30 min: ${JSON.stringify(c)}`);
+    await sleep(1000);
+  }
+}
+
+async function memoryOf(op: OperatorProcess, patterns: number): Promise<Record<string, unknown>> {
+  const text = await op.metricsText();
+  const mib = (b: number) => Math.round((b / 1048576) * 10) / 10;
+  return {
+    patterns,
+    rssMiB: mib(sumSamples(text, 'process_resident_memory_bytes')),
+    heapUsedMiB: mib(sumSamples(text, 'nodejs_heap_size_used_bytes')),
+    heapTotalMiB: mib(sumSamples(text, 'nodejs_heap_size_total_bytes')),
+  };
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
