@@ -25,6 +25,7 @@ export function managerConfig(c: OperatorConfig): ManagerConfig {
       retryPeriodMs: c.retryPeriodMs,
     },
     http: parseBindAddress(c.httpBindAddress),
+    watchNamespaces: c.watchNamespaces,
   };
 }
 
