@@ -33,6 +33,7 @@ node_modules/.installed: package.json package-lock.json
 .PHONY: build
 build: deps ## Compile TypeScript to dist/
 	node_modules/.bin/tsc -p tsconfig.build.json
+	rm -rf dist/statusapi/page && cp -r src/statusapi/page dist/statusapi/page
 
 .PHONY: lint
 lint: deps ## Type-check, lint and check formatting
@@ -55,6 +56,10 @@ test-integration: deps controlplane ## Integration tests on etcd + kube-apiserve
 .PHONY: manifests
 manifests: deps ## Generate config/crd/bases from the API schemas in src/api
 	node_modules/.bin/tsx hack/gen-manifests.ts
+
+.PHONY: rbac-namespaced
+rbac-namespaced: deps ## Namespace-scoped RBAC (Roles per namespace) from config/rbac/role.yaml: NAMESPACES=a,b
+	node_modules/.bin/tsx hack/gen-rbac-namespaced.ts "$(NAMESPACES)"
 
 .PHONY: docs
 docs: deps ## Regenerate the generated parts of README.md (configuration table)

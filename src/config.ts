@@ -21,6 +21,8 @@ export interface OperatorConfig {
   podName: string | undefined;
   /** Namespaces the operator watches and writes; empty means every namespace (cluster scope). */
   watchNamespaces: string[];
+  /** /metrics needs a bearer token allowed to get the /metrics URL (TokenReview + SubjectAccessReview). */
+  metricsAuth: boolean;
 }
 
 type Kind = 'string' | 'boolean' | 'int' | 'number' | 'duration' | 'list';
@@ -62,7 +64,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: 'HTTP_BIND_ADDRESS',
     kind: 'string',
     default: () => ':8081',
-    doc: 'Address of the HTTP server: /healthz, /readyz, /metrics.',
+    doc: 'Address of the HTTP server: /healthz, /readyz, /metrics, the status API and page (beyond loopback the API needs a bearer token).',
   },
   {
     key: 'leaderElect',
@@ -170,6 +172,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'list',
     default: () => [],
     doc: 'Comma-separated namespaces to watch and write; empty means all namespaces.',
+  },
+  {
+    key: 'metricsAuth',
+    flag: 'metrics-auth',
+    env: 'METRICS_AUTH',
+    kind: 'boolean',
+    default: () => false,
+    doc: 'Require a bearer token allowed to get the /metrics URL (as controller-runtime protects metrics).',
   },
 ];
 

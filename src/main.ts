@@ -5,6 +5,7 @@ import { registerControllers } from './controllers/index.js';
 import { createLogger } from './runtime/logger.js';
 import { Manager, type ManagerConfig } from './runtime/manager.js';
 import { parseBindAddress } from './runtime/server.js';
+import { setupStatusApi } from './statusapi/index.js';
 
 export const FIELD_MANAGER = 'prism-operator';
 
@@ -45,6 +46,8 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
   kubeConfig.loadFromDefault();
   const manager = await Manager.create({ kubeConfig, config: managerConfig(config), logger });
   registerControllers(manager, config);
+  // After the reconcilers: the status API reads the caches they already watch.
+  setupStatusApi(manager, { metricsAuth: config.metricsAuth });
 
   let stopping = false;
   const shutdown = (signal: string) => {
