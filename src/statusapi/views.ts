@@ -106,7 +106,7 @@ export function scalerState(pattern: KubeObject, live: Workloads = {}): ScalerSt
     desiredReplicas:
       engine === 'none'
         ? (num(dSpec.replicas) ?? num(spec.replicas) ?? 1)
-        : (num(hStatus.desiredReplicas) ?? num(reported.desiredReplicas) ?? num(dSpec.replicas)),
+        : (hpaDesired(hSpec, hStatus) ?? num(reported.desiredReplicas) ?? num(dSpec.replicas)),
     triggers: triggersOf(autoscaling, engine),
   };
   if (engine !== 'none') {
@@ -118,6 +118,12 @@ export function scalerState(pattern: KubeObject, live: Workloads = {}): ScalerSt
   }
   // Dropping unset fields keeps the JSON (and change detection on it) stable.
   return JSON.parse(JSON.stringify(state)) as ScalerState;
+}
+
+/** The HPA's desired count; below minReplicas (0 before it first computed one) means "not known yet". */
+function hpaDesired(spec: Json, status: Json): number | undefined {
+  const desired = num(status.desiredReplicas);
+  return desired !== undefined && desired >= (num(spec.minReplicas) ?? 1) ? desired : undefined;
 }
 
 export function objectView(kind: ApiKind, o: KubeObject, live?: Workloads): ObjectView {

@@ -8,28 +8,25 @@ import type { KubeObject } from '../../src/runtime/informer.js';
 
 type Json = Record<string, any>;
 
-const aPattern = (name: string, spec: Json = {}, status: Json = {}): KubeObject =>
-  ({
-    apiVersion: 'prism.io/v1alpha1',
-    kind: 'PrismPattern',
-    metadata: { name, namespace: 'shop', generation: 2 },
-    spec: { pattern: 'consumer', backend: 'kafka', image: 'runner:1', ...spec },
-    status,
-  }) as KubeObject;
+const aPattern = (name: string, spec: Json = {}, status: Json = {}): KubeObject => ({
+  apiVersion: 'prism.io/v1alpha1',
+  kind: 'PrismPattern',
+  metadata: { name, namespace: 'shop', generation: 2 },
+  spec: { pattern: 'consumer', backend: 'kafka', image: 'runner:1', ...spec },
+  status,
+});
 
-const aDeployment = (replicas: number, ready: number, specReplicas = replicas): KubeObject =>
-  ({
-    metadata: { name: 'orders', namespace: 'shop' },
-    spec: { replicas: specReplicas },
-    status: { replicas, readyReplicas: ready },
-  }) as KubeObject;
+const aDeployment = (replicas: number, ready: number, specReplicas = replicas): KubeObject => ({
+  metadata: { name: 'orders', namespace: 'shop' },
+  spec: { replicas: specReplicas },
+  status: { replicas, readyReplicas: ready },
+});
 
-const anHpa = (current: number, desired: number, min: number, max: number): KubeObject =>
-  ({
-    metadata: { name: 'orders', namespace: 'shop' },
-    spec: { minReplicas: min, maxReplicas: max },
-    status: { currentReplicas: current, desiredReplicas: desired, lastScaleTime: '2026-01-01T10:00:00Z' },
-  }) as KubeObject;
+const anHpa = (current: number, desired: number, min: number, max: number): KubeObject => ({
+  metadata: { name: 'orders', namespace: 'shop' },
+  spec: { minReplicas: min, maxReplicas: max },
+  status: { currentReplicas: current, desiredReplicas: desired, lastScaleTime: '2026-01-01T10:00:00Z' },
+});
 
 describe('status API views', function () {
   it('shows a fixed-size pattern with the Deployment’s live counts and no bounds', function () {
@@ -57,6 +54,12 @@ describe('status API views', function () {
     });
     expect(state.lastScaleTime).to.equal('2026-01-01T10:00:00Z');
     expect(state.triggers).to.deep.equal([{ type: 'cpu', target: '70%' }]);
+  });
+
+  it('takes the Deployment’s replicas as desired while the HPA has computed nothing yet (desired 0)', function () {
+    const p = aPattern('orders', { autoscaling: { enabled: true, minReplicas: 1, maxReplicas: 4 } });
+    const state = scalerState(p, { deployment: aDeployment(1, 0), hpa: anHpa(1, 0, 1, 4) });
+    expect(state).to.deep.include({ currentReplicas: 1, desiredReplicas: 1, minReplicas: 1, maxReplicas: 4 });
   });
 
   it('falls back to the pattern’s reported scaler status and lists KEDA triggers by name and type', function () {
@@ -109,13 +112,12 @@ describe('status API views', function () {
   });
 
   it('finds the pattern of its Deployment (owner) and of KEDA’s HPA (the ScaledObject owner)', function () {
-    const owned = (kind: string, name: string) =>
-      ({
-        metadata: {
-          name: 'x',
-          ownerReferences: [{ apiVersion: 'v1', kind, name, uid: '1', controller: true }],
-        },
-      }) as KubeObject;
+    const owned = (kind: string, name: string) => ({
+      metadata: {
+        name: 'x',
+        ownerReferences: [{ apiVersion: 'v1', kind, name, uid: '1', controller: true }],
+      },
+    });
     expect(patternNameOf(owned('PrismPattern', 'orders'))).to.equal('orders');
     expect(patternNameOf(owned('ScaledObject', 'orders'))).to.equal('orders');
     expect(patternNameOf(owned('ReplicaSet', 'orders'))).to.equal(undefined);

@@ -115,14 +115,16 @@ function render() {
         )
         .join('');
       return `<section><h2>${esc(ns)}</h2><table><thead><tr><th>Object</th><th>Phase</th><th>Conditions</th>
-        <th>Replicas (current / desired)</th><th>Scaler</th><th>Last 5 minutes</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+        <th>Replicas (current / desired)</th><th>Scaler</th><th>Replicas over time</th></tr></thead><tbody>${rows}</tbody></table></section>`;
     })
     .join('');
   for (const row of main.querySelectorAll('tr[data-key^="PrismPattern/"]')) {
     const [, namespace, name] = row.dataset.key.split('/');
-    row
-      .querySelector('.chart-cell')
-      ?.append(renderChart(history.get(`${namespace}/${name}`) ?? [], Date.now(), WINDOW_MS));
+    const samples = history.get(`${namespace}/${name}`) ?? [];
+    // The window grows from one minute to five as history builds up, so a fresh page shows detail.
+    const now = Date.now();
+    const windowMs = Math.min(WINDOW_MS, Math.max(60_000, now - (samples[0]?.t ?? now)));
+    row.querySelector('.chart-cell')?.append(renderChart(samples, now, windowMs));
   }
 }
 

@@ -26,7 +26,11 @@ export function renderChart(samples, now, windowMs) {
     );
   }
   svg.append(
-    el('text', { x: PAD.left, y: H - 2, 'font-size': 10, fill: '#6b7785' }, `-${windowMs / 60000} min`),
+    el(
+      'text',
+      { x: PAD.left, y: H - 2, 'font-size': 10, fill: '#6b7785' },
+      windowMs >= 120_000 ? `-${Math.round(windowMs / 60_000)} min` : `-${Math.round(windowMs / 1000)} s`,
+    ),
   );
   svg.append(
     el('text', { x: W - PAD.right, y: H - 2, 'text-anchor': 'end', 'font-size': 10, fill: '#6b7785' }, 'now'),
