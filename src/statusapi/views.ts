@@ -103,27 +103,22 @@ export function scalerState(pattern: KubeObject, live: Workloads = {}): ScalerSt
       num(reported.currentReplicas) ??
       num(status.replicas),
     readyReplicas: num(dStatus.readyReplicas) ?? num(status.readyReplicas),
-    desiredReplicas:
-      engine === 'none'
-        ? (num(dSpec.replicas) ?? num(spec.replicas) ?? 1)
-        : (hpaDesired(hSpec, hStatus) ?? num(reported.desiredReplicas) ?? num(dSpec.replicas)),
     triggers: triggersOf(autoscaling, engine),
   };
-  if (engine !== 'none') {
+  if (engine === 'none') state.desiredReplicas = num(dSpec.replicas) ?? num(spec.replicas) ?? 1;
+  else {
     state.minReplicas =
       num(hSpec.minReplicas) ?? num(reported.minReplicas) ?? num(autoscaling.minReplicas) ?? 1;
+    const desired = num(hStatus.desiredReplicas) ?? num(reported.desiredReplicas);
+    // An HPA never wants fewer than minReplicas: a lower count (0) means it has computed nothing yet.
+    const known = desired !== undefined && (engine === 'keda' || desired >= state.minReplicas);
+    state.desiredReplicas = known ? desired : num(dSpec.replicas);
     state.maxReplicas = num(hSpec.maxReplicas) ?? num(reported.maxReplicas) ?? num(autoscaling.maxReplicas);
     state.lastScaleTime = str(hStatus.lastScaleTime) ?? str(reported.lastScaleTime);
     state.active = typeof reported.active === 'boolean' ? reported.active : undefined;
   }
   // Dropping unset fields keeps the JSON (and change detection on it) stable.
   return JSON.parse(JSON.stringify(state)) as ScalerState;
-}
-
-/** The HPA's desired count; below minReplicas (0 before it first computed one) means "not known yet". */
-function hpaDesired(spec: Json, status: Json): number | undefined {
-  const desired = num(status.desiredReplicas);
-  return desired !== undefined && desired >= (num(spec.minReplicas) ?? 1) ? desired : undefined;
 }
 
 export function objectView(kind: ApiKind, o: KubeObject, live?: Workloads): ObjectView {

@@ -57,7 +57,11 @@ describe('status API views', function () {
   });
 
   it('takes the Deployment’s replicas as desired while the HPA has computed nothing yet (desired 0)', function () {
-    const p = aPattern('orders', { autoscaling: { enabled: true, minReplicas: 1, maxReplicas: 4 } });
+    const p = aPattern(
+      'orders',
+      { autoscaling: { enabled: true, minReplicas: 1, maxReplicas: 4 } },
+      { scaler: { engine: 'hpa', objectName: 'orders', desiredReplicas: 0 } },
+    );
     const state = scalerState(p, { deployment: aDeployment(1, 0), hpa: anHpa(1, 0, 1, 4) });
     expect(state).to.deep.include({ currentReplicas: 1, desiredReplicas: 1, minReplicas: 1, maxReplicas: 4 });
   });
