@@ -15,7 +15,7 @@ local-run: deps build ## Run the operator locally (embedded control plane when n
 	@echo "local-run: the operator process arrives with the controller runtime; the control plane can already be built with 'make controlplane'."
 
 .PHONY: test
-test: deps controlplane ## Run every test suite (unit + integration) against a real control plane
+test: deps controlplane chromium ## Run every test suite (unit + integration) against a real control plane
 	@rm -rf $(RESULTS); mkdir -p $(RESULTS)
 	-@$(MAKE) --no-print-directory test-unit
 	-@$(MAKE) --no-print-directory test-integration
@@ -79,6 +79,11 @@ controlplane: ## Build etcd, kube-apiserver, kube-controller-manager, kubectl in
 .PHONY: keda-crds
 keda-crds: ## Download KEDA's CRDs through the Go module proxy (prints their directory)
 	@bash hack/keda/crds.sh
+
+# The status page test drives Debian's Chromium (never a downloaded browser); installed once, as root.
+.PHONY: chromium
+chromium: ## Install Debian's chromium package for the status page test (only when missing)
+	@test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium)
 
 .PHONY: clean
 clean: ## Remove build output and test results (keeps the control plane binaries)

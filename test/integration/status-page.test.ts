@@ -37,7 +37,8 @@ describe('the status page in a real browser', function () {
     });
   const row = (name: string) => page.locator(`tr[data-key="PrismPattern/${ns}/${name}"]`);
 
-  before(async () => {
+  before(async function () {
+    this.timeout(20 * 60_000); // installs Chromium on a fresh machine
     await kubectl('apply', '--server-side', '--force-conflicts', '-f', crdDir);
     await kubectl('wait', '--for=condition=Established', '--all', 'crd', '--timeout=60s');
     admin = await KubeClient.create(testEnv().kubeConfig);
