@@ -69,7 +69,9 @@ export interface InformerOptions {
 export type InformerStats = ReflectorStats;
 
 /** The namespaces an informer lists and watches: [undefined] is the whole cluster. */
-export function informerScopes(opts: Pick<InformerOptions, 'resource' | 'namespace' | 'namespaces'>) {
+export function informerScopes(
+  opts: Pick<InformerOptions, 'resource' | 'namespace' | 'namespaces'>,
+): (string | undefined)[] {
   if (!opts.resource.namespaced) return [undefined];
   if (opts.namespaces?.length) return [...new Set(opts.namespaces)];
   return [opts.namespace];

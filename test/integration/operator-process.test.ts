@@ -55,7 +55,7 @@ describe('the operator process', function () {
           const l = await client.request<Lease>({ method: 'GET', path: leasePath });
           return l.spec?.holderIdentity === 'operator-under-test' ? l : undefined;
         },
-        { what: 'the operator to hold the Lease' },
+        { timeoutMs: 60_000, what: 'the operator to hold the Lease' },
       );
       expect(lease.spec?.leaseDurationSeconds).to.equal(15);
       const firstLine = op

@@ -93,12 +93,14 @@ describe('the operator scoped to WATCH_NAMESPACES', function () {
   });
 
   it('reconciles the pattern in its watched namespace', async () => {
-    await eventually(() => exists(`/apis/apps/v1/namespaces/${inside}/deployments/orders`), {
-      timeoutMs: 60_000,
-      what: 'the Deployment of the watched pattern',
-    });
-    const p = await admin.request<Json>({ method: 'GET', path: pattern(inside, 'orders') });
-    expect(p.status?.observedGeneration).to.equal(p.metadata.generation);
+    await eventually(
+      async () => {
+        const p = await admin.request<Json>({ method: 'GET', path: pattern(inside, 'orders') });
+        return p.status?.observedGeneration === p.metadata.generation;
+      },
+      { timeoutMs: 60_000, what: 'the watched pattern to be reconciled' },
+    );
+    expect(await exists(`/apis/apps/v1/namespaces/${inside}/deployments/orders`)).to.equal(true);
   });
 
   it('leaves the pattern in another namespace untouched, even when it changes', async () => {
@@ -129,6 +131,13 @@ describe('the operator scoped to WATCH_NAMESPACES', function () {
       lists.some((r) => r.path.endsWith('/prismpatterns')),
       'patterns listed in the watched namespace',
     ).to.equal(true);
+  });
+
+  it('refuses a watch pinned to a namespace outside the scope', () => {
+    const resource = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
+    expect(() => mgr.watch('foreign-configmaps', { resource, namespace: outside, map: () => [] })).to.throw(
+      /outside the watched namespaces/,
+    );
   });
 
   it('keeps its Lease in the leader-election namespace, which it need not watch', async () => {

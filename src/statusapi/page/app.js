@@ -148,7 +148,11 @@ async function stream() {
   const headers = {};
   if (token) headers.Authorization = `Bearer ${token}`;
   if (lastEventId) headers['Last-Event-ID'] = lastEventId;
-  const res = await fetch('/api/v1/watch', { headers });
+  // ?namespace=x on the page narrows the stream (and the permission it needs) to one namespace.
+  const namespace = new URLSearchParams(location.search).get('namespace');
+  const res = await fetch(`/api/v1/watch${namespace ? `?namespace=${encodeURIComponent(namespace)}` : ''}`, {
+    headers,
+  });
   if (res.status === 401 || res.status === 403) {
     setConnection(res.status === 401 ? 'token needed' : 'forbidden', 'bad');
     $('login').hidden = false;
