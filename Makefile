@@ -15,7 +15,7 @@ local-run: deps build ## Run the operator locally (embedded control plane when n
 	@echo "local-run: the operator process arrives with the controller runtime; the control plane can already be built with 'make controlplane'."
 
 .PHONY: test
-test: deps controlplane ## Run every test suite (unit + integration + e2e) against a real control plane
+test: deps controlplane chromium ## Run every test suite (unit + integration + e2e) against a real control plane
 	@rm -rf $(RESULTS); mkdir -p $(RESULTS)
 	-@$(MAKE) --no-print-directory test-unit
 	-@$(MAKE) --no-print-directory test-integration
@@ -34,6 +34,7 @@ node_modules/.installed: package.json package-lock.json
 .PHONY: build
 build: deps ## Compile TypeScript to dist/
 	node_modules/.bin/tsc -p tsconfig.build.json
+	rm -rf dist/statusapi/page && cp -r src/statusapi/page dist/statusapi/page
 
 .PHONY: lint
 lint: deps ## Type-check, lint and check formatting
@@ -69,6 +70,10 @@ e2e-run:
 manifests: deps ## Generate config/crd/bases from the API schemas in src/api
 	node_modules/.bin/tsx hack/gen-manifests.ts
 
+.PHONY: rbac-namespaced
+rbac-namespaced: deps ## Namespace-scoped RBAC (Roles per namespace) from config/rbac/role.yaml: NAMESPACES=a,b
+	node_modules/.bin/tsx hack/gen-rbac-namespaced.ts "$(NAMESPACES)"
+
 .PHONY: docs
 docs: deps ## Regenerate the generated parts of README.md (configuration table)
 	node_modules/.bin/tsx hack/gen-docs.ts
@@ -94,6 +99,11 @@ controlplane: ## Build etcd, kube-apiserver, kube-controller-manager, kubectl in
 .PHONY: keda-crds
 keda-crds: ## Download KEDA's CRDs through the Go module proxy (prints their directory)
 	@bash hack/keda/crds.sh
+
+# The status page test drives Debian's Chromium (never a downloaded browser); installed once, as root.
+.PHONY: chromium
+chromium: ## Install Debian's chromium package for the status page test (only when missing)
+	@test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium)
 
 .PHONY: clean
 clean: ## Remove build output and test results (keeps the control plane binaries)

@@ -31,6 +31,8 @@ export interface OperatorConfig {
   webhookCertValidityMs: number;
   /** Namespace the operator (and the Prism proxy) runs in; tenant NetworkPolicies admit it. */
   operatorNamespace: string;
+  /** /metrics needs a bearer token allowed to get the /metrics URL (TokenReview + SubjectAccessReview). */
+  metricsAuth: boolean;
 }
 
 type Kind = 'string' | 'boolean' | 'int' | 'number' | 'duration' | 'list';
@@ -72,7 +74,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: 'HTTP_BIND_ADDRESS',
     kind: 'string',
     default: () => ':8081',
-    doc: 'Address of the HTTP server: /healthz, /readyz, /metrics.',
+    doc: 'Address of the HTTP server: /healthz, /readyz, /metrics, the status API and page (beyond loopback the API needs a bearer token).',
   },
   {
     key: 'leaderElect',
@@ -252,6 +254,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'string',
     default: (env) => env.POD_NAMESPACE ?? 'prism-system',
     doc: 'Operator and Prism proxy namespace: tenant NetworkPolicies admit it.',
+  },
+  {
+    key: 'metricsAuth',
+    flag: 'metrics-auth',
+    env: 'METRICS_AUTH',
+    kind: 'boolean',
+    default: () => false,
+    doc: 'Require a bearer token allowed to get the /metrics URL (as controller-runtime protects metrics).',
   },
 ];
 

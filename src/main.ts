@@ -7,6 +7,7 @@ import { Manager, type ManagerConfig } from './runtime/manager.js';
 import { parseBindAddress } from './runtime/server.js';
 import { webhookServerOptions } from './webhook/options.js';
 import { WebhookServer } from './webhook/server.js';
+import { setupStatusApi } from './statusapi/index.js';
 
 export const FIELD_MANAGER = 'prism-operator';
 
@@ -27,6 +28,7 @@ export function managerConfig(c: OperatorConfig): ManagerConfig {
       retryPeriodMs: c.retryPeriodMs,
     },
     http: parseBindAddress(c.httpBindAddress),
+    watchNamespaces: c.watchNamespaces,
   };
 }
 
@@ -47,6 +49,8 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
   const manager = await Manager.create({ kubeConfig, config: managerConfig(config), logger });
   registerControllers(manager, config);
   let webhooks: WebhookServer | undefined;
+  // After the reconcilers: the status API reads the caches they already watch.
+  setupStatusApi(manager, { metricsAuth: config.metricsAuth });
 
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -122,8 +122,13 @@ export class ObjectStore<T extends KubeObject> {
     return old;
   }
 
-  /** Replaces the whole content (a relist) and returns what changed. */
-  replace(objects: T[]): RelistDiff<T> {
+  /**
+   * Replaces the whole content (a relist), or only one namespace's objects
+   * when `namespace` is given (one loop of a multi-namespace informer), and
+   * returns what changed.
+   */
+  replace(objects: T[], namespace?: string): RelistDiff<T> {
+    if (namespace !== undefined) return this.replaceNamespace(objects, namespace);
     const next = new Map(objects.map((o) => [keyOf(o), o]));
     const diff = diffRelist(this.items, next);
     this.items = next;
@@ -131,6 +136,15 @@ export class ObjectStore<T extends KubeObject> {
       index.keys.clear();
       for (const [key, obj] of next) indexAdd(index, key, obj);
     }
+    return diff;
+  }
+
+  private replaceNamespace(objects: T[], namespace: string): RelistDiff<T> {
+    const before = new Map(this.list(namespace).map((o) => [keyOf(o), o]));
+    const diff = diffRelist(before, new Map(objects.map((o) => [keyOf(o), o])));
+    for (const obj of diff.deleted) this.remove(obj);
+    for (const obj of diff.added) this.upsert(obj);
+    for (const { cur } of diff.updated) this.upsert(cur);
     return diff;
   }
 }

@@ -1,34 +1,19 @@
 // A list+watch informer with an in-memory cache, one per watched resource.
 // It replaces client-node's informer, which stops for good on any error other
 // than 410, has no working watch timeout in 1.4, and turns a throwing handler
-// into an unhandled rejection. This one retries forever with capped backoff
-// until stop(), relists only when its resourceVersion has expired, and isolates
-// handlers from the loop and from each other.
+// into an unhandled rejection. Its list/watch loops (reflector.ts, one per
+// watched namespace, or one cluster-wide) retry forever until stop(); handlers
+// are isolated from the loops and from each other.
 import { collectionPath } from './discovery.js';
-import { KubeApiError, isGone, type KubeClient } from './kube-client.js';
-import {
-  ObjectStore,
-  backoffDelay,
-  randomWatchTimeoutSeconds,
-  stripForCache,
-  type Backoff,
-  type IndexFn,
-} from './informer-cache.js';
+import type { KubeClient } from './kube-client.js';
+import { ObjectStore, stripForCache, type Backoff, type IndexFn } from './informer-cache.js';
 import { InformerHandlers, type Handler, type UpdateHandler } from './informer-handlers.js';
-import { sleepUnless } from './abortable.js';
 import type { KubeObject } from './object.js';
+import { Reflector, errorText, type LogLevel, type ReflectorStats } from './reflector.js';
 import { SyncGate } from './sync-gate.js';
 
 export type { Handler, UpdateHandler } from './informer-handlers.js';
-import {
-  listQuery,
-  statusError,
-  watchQuery,
-  type ObjectList,
-  type Selectors,
-  type StatusObject,
-  type WatchEvent,
-} from './watch-protocol.js';
+export type { LogLevel } from './reflector.js';
 
 export { listQuery, watchQuery, type Selectors } from './watch-protocol.js';
 
@@ -56,7 +41,6 @@ export interface ResourceRef {
   kind: string;
 }
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFn = (level: LogLevel, msg: string, meta?: object) => void;
 
 export interface InformerOptions {
@@ -64,6 +48,11 @@ export interface InformerOptions {
   resource: ResourceRef;
   /** Watch one namespace (namespaced resources only); all namespaces when unset. */
   namespace?: string;
+  /**
+   * Watch these namespaces, one list/watch each, into one cache (namespaced
+   * resources only; ignored when empty). Takes precedence over `namespace`.
+   */
+  namespaces?: readonly string[];
   labelSelector?: string;
   fieldSelector?: string;
   /** Applied to every object before it is cached; default: stripForCache. */
@@ -77,33 +66,16 @@ export interface InformerOptions {
   log?: LogFn;
 }
 
-export interface InformerStats {
-  /** Lists after the initial one (after 410 Gone). */
-  relists: number;
-  /** Watch requests after the first one (server timeouts and recoveries). */
-  reconnects: number;
-  /** Watch events received, bookmarks included. */
-  events: number;
-  lastEventAt?: number;
-  /** Consecutive failed list/watch attempts; 0 once a list succeeds or a watch delivers an event. */
-  failures: number;
-  lastError?: string;
+export type InformerStats = ReflectorStats;
+
+/** The namespaces an informer lists and watches: [undefined] is the whole cluster. */
+export function informerScopes(
+  opts: Pick<InformerOptions, 'resource' | 'namespace' | 'namespaces'>,
+): (string | undefined)[] {
+  if (!opts.resource.namespaced) return [undefined];
+  if (opts.namespaces?.length) return [...new Set(opts.namespaces)];
+  return [opts.namespace];
 }
-
-const LIST_TIMEOUT_MS = 60_000;
-/** A watch that ends cleanly sooner than this without events counts as a failure (backoff). */
-const MIN_QUIET_WATCH_MS = 1_000;
-const DEFAULT_BACKOFF: Backoff = { initialMs: 800, maxMs: 30_000 };
-
-export type Outcome =
-  | { kind: 'ended'; events: number; durationMs: number }
-  | { kind: 'gone'; error: unknown }
-  | { kind: 'failed'; error: unknown };
-
-/** Thrown from the line handler to close a stream that carried an ERROR event. */
-class StreamErrorEvent extends Error {}
-
-const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export class Informer<T extends KubeObject = KubeObject> {
   private readonly store = new ObjectStore<T>();
@@ -116,30 +88,47 @@ export class Informer<T extends KubeObject = KubeObject> {
   );
   private readonly syncGate = new SyncGate((ms) => this.syncTimeoutError(ms));
   private readonly abort = new AbortController();
-  private readonly path: string;
-  private readonly selectors: Selectors;
-  private readonly counters: InformerStats = { relists: 0, reconnects: 0, events: 0, failures: 0 };
+  private readonly reflectors: Reflector<T>[];
+  /** Reflectors whose first list has not arrived yet; the cache syncs when none is left. */
+  private unlisted: number;
   private loop: Promise<void> | undefined;
   private stopped = false;
-  private rv: string | undefined;
-  private watches = 0;
-  private backoffAttempt = 0;
-  /** 410s in a row without an event in between; the first relists at once, later ones back off. */
-  private goneStreak = 0;
 
   constructor(private readonly opts: InformerOptions) {
-    this.path = collectionPath(opts.resource, opts.resource.namespaced ? opts.namespace : undefined);
-    this.selectors = { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector };
+    const selectors = { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector };
+    this.reflectors = informerScopes(opts).map(
+      (namespace) =>
+        new Reflector<T>(
+          {
+            client: opts.client,
+            path: collectionPath(opts.resource, namespace),
+            namespace,
+            selectors,
+            watchTimeoutSeconds: opts.watchTimeoutSeconds,
+            idleTimeoutMs: opts.idleTimeoutMs,
+            backoff: opts.backoff,
+            signal: this.abort.signal,
+          },
+          {
+            replace: (items, ns, first) => this.replace(items, ns, first),
+            upsert: (obj) => this.upsert(obj),
+            remove: (obj) => this.delete(obj),
+            prepare: (raw) => this.prepare(raw),
+            log: (level, msg, meta) => this.log(level, msg, meta),
+          },
+        ),
+    );
+    this.unlisted = this.reflectors.length;
   }
 
   start(): void {
     if (this.stopped) throw new Error('a stopped informer cannot be restarted; create a new one');
-    this.loop ??= this.run().catch((err: unknown) =>
-      this.log('error', 'informer loop failed', { error: errorText(err) }),
-    );
+    this.loop ??= Promise.all(this.reflectors.map((r) => r.run()))
+      .then(() => this.log('debug', 'informer stopped'))
+      .catch((err: unknown) => this.log('error', 'informer loop failed', { error: errorText(err) }));
   }
 
-  /** Stops for good: aborts the request in flight, resolves once the loop has ended. */
+  /** Stops for good: aborts the requests in flight, resolves once the loops have ended. */
   async stop(): Promise<void> {
     if (!this.stopped) {
       this.stopped = true;
@@ -197,76 +186,30 @@ export class Informer<T extends KubeObject = KubeObject> {
     return this.store.byIndex(name, value);
   }
 
+  /** The resourceVersion the watch resumes from; undefined for a multi-namespace informer. */
   resourceVersion(): string | undefined {
-    return this.rv;
+    return this.reflectors.length === 1 ? this.reflectors[0]?.rv : undefined;
   }
 
+  /** Counters summed over the informer's list/watch loops. */
   stats(): InformerStats {
-    return { ...this.counters };
-  }
-
-  private async run(): Promise<void> {
-    while (!this.isStopped()) {
-      const outcome = await this.attempt();
-      if (this.isStopped()) break;
-      const delayMs = this.delayAfter(outcome);
-      if (delayMs > 0) await this.pause(delayMs);
+    const total: InformerStats = { relists: 0, reconnects: 0, events: 0, failures: 0 };
+    for (const { counters: c } of this.reflectors) {
+      total.relists += c.relists;
+      total.reconnects += c.reconnects;
+      total.events += c.events;
+      total.failures += c.failures;
+      if (c.lastEventAt !== undefined) total.lastEventAt = Math.max(total.lastEventAt ?? 0, c.lastEventAt);
+      total.lastError ??= c.lastError;
     }
-    this.log('debug', 'informer stopped');
+    return total;
   }
 
-  /** A method, not a field read, so the compiler does not assume it unchanged across awaits. */
-  private isStopped(): boolean {
-    return this.stopped;
-  }
-
-  /** One list (when there is no resourceVersion) and one watch; never throws. */
-  private async attempt(): Promise<Outcome> {
-    try {
-      if (this.rv === undefined) await this.relist();
-      return await this.watch(this.rv!);
-    } catch (error) {
-      return isGone(error) ? { kind: 'gone', error } : { kind: 'failed', error };
-    }
-  }
-
-  private delayAfter(outcome: Outcome): number {
-    switch (outcome.kind) {
-      case 'ended':
-        // A server-side timeout re-watches at once; a server that keeps ending watches at once is backed off.
-        if (outcome.events > 0 || outcome.durationMs >= MIN_QUIET_WATCH_MS) return 0;
-        return this.nextBackoff('watch ended immediately without events');
-      case 'gone':
-        this.rv = undefined;
-        this.goneStreak++;
-        this.log('info', 'resourceVersion expired; relisting', { error: errorText(outcome.error) });
-        return this.goneStreak > 1 ? this.nextBackoff('resourceVersion expired again') : 0;
-      case 'failed':
-        this.counters.failures++;
-        this.counters.lastError = errorText(outcome.error);
-        return this.nextBackoff(this.counters.lastError);
-    }
-  }
-
-  private nextBackoff(reason: string): number {
-    const delayMs = backoffDelay(this.backoffAttempt++, this.opts.backoff ?? DEFAULT_BACKOFF);
-    this.log('warn', 'list/watch failed; retrying', { reason, delayMs, failures: this.counters.failures });
-    return delayMs;
-  }
-
-  private pause(ms: number): Promise<void> {
-    return sleepUnless(ms, this.abort.signal);
-  }
-
-  private async relist(): Promise<void> {
-    const { items, resourceVersion } = await this.listAll();
-    const diff = this.store.replace(items);
-    this.rv = resourceVersion;
-    this.counters.failures = 0;
-    if (this.syncGate.isOpen) this.counters.relists++;
-    this.log(this.syncGate.isOpen ? 'info' : 'debug', 'listed', {
+  private replace(items: T[], namespace: string | undefined, first: boolean): void {
+    const diff = this.store.replace(items, this.reflectors.length > 1 ? namespace : undefined);
+    this.log(first ? 'debug' : 'info', 'listed', {
+      namespace,
       objects: items.length,
-      resourceVersion,
       added: diff.added.length,
       updated: diff.updated.length,
       deleted: diff.deleted.length,
@@ -274,82 +217,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     for (const obj of diff.added) this.handlers.added(obj);
     for (const { old, cur } of diff.updated) this.handlers.updated(old, cur);
     for (const obj of diff.deleted) this.handlers.deleted(obj);
-    this.syncGate.open();
-  }
-
-  private async listAll(): Promise<{ items: T[]; resourceVersion: string }> {
-    const items: T[] = [];
-    let continueToken: string | undefined;
-    let resourceVersion = '';
-    do {
-      const page = await this.opts.client.request<ObjectList>({
-        method: 'GET',
-        path: this.path,
-        query: listQuery(this.selectors, continueToken),
-        timeoutMs: LIST_TIMEOUT_MS,
-        signal: this.abort.signal,
-      });
-      for (const item of page.items) items.push(this.prepare(item));
-      resourceVersion = page.metadata.resourceVersion ?? resourceVersion;
-      continueToken = page.metadata.continue || undefined;
-    } while (continueToken);
-    return { items, resourceVersion };
-  }
-
-  private async watch(resourceVersion: string): Promise<Outcome> {
-    if (this.watches++ > 0) this.counters.reconnects++;
-    const timeoutSeconds = this.opts.watchTimeoutSeconds ?? randomWatchTimeoutSeconds();
-    const started = Date.now();
-    let events = 0;
-    let streamError: KubeApiError | undefined;
-    try {
-      await this.opts.client.stream(
-        {
-          path: this.path,
-          query: watchQuery(this.selectors, resourceVersion, timeoutSeconds),
-          signal: this.abort.signal,
-        },
-        (line) => {
-          const event = JSON.parse(line) as WatchEvent;
-          if (event.type === 'ERROR') {
-            streamError = statusError(event.object as StatusObject);
-            throw new StreamErrorEvent(streamError.message);
-          }
-          events++;
-          this.handle(event);
-        },
-        this.opts.idleTimeoutMs ?? timeoutSeconds * 1000 + 30_000,
-      );
-    } catch (err) {
-      // An in-stream ERROR event is thrown by the line handler to end the stream; report the event itself.
-      if (!streamError) throw err;
-    }
-    if (streamError) throw streamError;
-    return { kind: 'ended', events, durationMs: Date.now() - started };
-  }
-
-  private handle(event: WatchEvent): void {
-    this.counters.events++;
-    this.counters.lastEventAt = Date.now();
-    this.counters.failures = 0;
-    this.backoffAttempt = 0;
-    this.goneStreak = 0;
-    const raw = event.object as KubeObject;
-    switch (event.type) {
-      case 'ADDED':
-      case 'MODIFIED':
-        this.upsert(this.prepare(raw));
-        break;
-      case 'DELETED':
-        this.delete(this.prepare(raw));
-        break;
-      case 'BOOKMARK':
-        break;
-      default:
-        this.log('warn', 'ignoring a watch event of unknown type', { type: event.type });
-    }
-    // Recorded after the cache change, so a reconnect resumes after this event, not before it.
-    this.rv = raw.metadata.resourceVersion ?? this.rv;
+    if (first && --this.unlisted === 0) this.syncGate.open();
   }
 
   private upsert(obj: T): void {
@@ -382,7 +250,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private syncTimeoutError(timeoutMs: number): Error {
-    const last = this.counters.lastError ? ` (last error: ${this.counters.lastError})` : '';
+    const stats = this.stats();
+    const last = stats.lastError ? ` (last error: ${stats.lastError})` : '';
     return new Error(`the ${this.opts.resource.plural} cache did not sync within ${timeoutMs} ms${last}`);
   }
 

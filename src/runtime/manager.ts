@@ -9,7 +9,7 @@ import { Applier, type Obj, type WriteCounter } from './apply.js';
 import { RestMapper } from './discovery.js';
 import { EventRecorder } from './events.js';
 import { Informer, type InformerOptions, type KubeObject, type ResourceRef } from './informer.js';
-import { KubeClient } from './kube-client.js';
+import { KubeClient, type RequestObserver } from './kube-client.js';
 import { LeaderElector } from './leader-election.js';
 import type { Logger } from './logger.js';
 import { OperatorMetrics, type ReconcileOutcome } from './metrics.js';
@@ -68,6 +68,11 @@ export interface ManagerConfig {
     retryPeriodMs: number;
   };
   http?: { host: string; port: number };
+  /**
+   * Namespaces to watch and write (empty or unset: all). Namespaced watches then list/watch
+   * each of them, never the cluster; cluster-scoped watches and the Lease are unaffected.
+   */
+  watchNamespaces?: readonly string[];
 }
 
 export interface WatchSpec {
@@ -87,6 +92,8 @@ export interface ManagerOptions {
   config: ManagerConfig;
   logger: Logger;
   metrics?: OperatorMetrics;
+  /** Also told of every API request the manager's client completes (tests audit the scope with it). */
+  observe?: RequestObserver;
   /** Called when this process loses the lease it held (default: exit, as controller-runtime does). */
   onLeadershipLost?: () => void;
 }
@@ -107,7 +114,8 @@ export class Manager {
   private readonly reconcilers = new Map<string, Reconciler>();
   private readonly log: Logger;
   private elector: LeaderElector | undefined;
-  private server: HttpServer | undefined;
+  /** The HTTP server (when configured): other parts add routes before start(). */
+  readonly server: HttpServer | undefined;
   private leading = false;
   private leaderAbort = new AbortController();
   private stopping = false;
@@ -144,24 +152,39 @@ export class Manager {
       }),
       metrics: new QueueMetrics(this.metrics.registry),
     });
+    if (config.http)
+      this.server = new HttpServer({
+        ...config.http,
+        registry: this.metrics.registry,
+        ready: () => this.synced(),
+      });
   }
 
   static async create(opts: ManagerOptions): Promise<Manager> {
     const metrics = opts.metrics ?? new OperatorMetrics();
     const client = await KubeClient.create(opts.kubeConfig, {
       userAgent: opts.config.userAgent,
-      observe: ({ method, code }) =>
-        metrics.restRequests.inc({ code: String(code), method, host: hostOf(opts.kubeConfig) }),
+      observe: (info) => {
+        metrics.restRequests.inc({
+          code: String(info.code),
+          method: info.method,
+          host: hostOf(opts.kubeConfig),
+        });
+        opts.observe?.(info);
+      },
     });
     return new Manager(client, { ...opts, metrics });
   }
 
-  /** Watches a resource; changes enqueue the keys `spec.map` returns. */
+  /** Watches a resource (within the watched namespaces); changes enqueue the keys `spec.map` returns. */
   watch(name: string, spec: WatchSpec): Informer {
+    if (spec.resource.namespaced && spec.namespace !== undefined && !this.inScope(spec.namespace))
+      throw new Error(`watch ${name}: namespace ${spec.namespace} is outside the watched namespaces`);
     const informer = new Informer({
       client: this.client,
       resource: spec.resource,
       namespace: spec.namespace,
+      namespaces: spec.namespace === undefined ? this.opts.config.watchNamespaces : undefined,
       labelSelector: spec.labelSelector,
       fieldSelector: spec.fieldSelector,
       transform: spec.transform,
@@ -200,6 +223,12 @@ export class Manager {
     );
   }
 
+  /** Whether objects of this namespace are the operator's to read and write. */
+  inScope(namespace: string): boolean {
+    const scope = this.opts.config.watchNamespaces;
+    return !scope?.length || scope.includes(namespace);
+  }
+
   isLeader(): boolean {
     return this.leading;
   }
@@ -212,12 +241,7 @@ export class Manager {
   async start(syncTimeoutMs = 120_000): Promise<void> {
     this.startedAt = Date.now();
     const { config } = this.opts;
-    if (config.http) {
-      this.server = new HttpServer({
-        ...config.http,
-        registry: this.metrics.registry,
-        ready: () => this.synced(),
-      });
+    if (this.server) {
       const addr = await this.server.start();
       this.httpAddress = { host: addr.address, port: addr.port };
     }
@@ -278,6 +302,10 @@ export class Manager {
     if (!this.leading) return;
     const req = { key, ...parseKey(key) };
     const reconciler = this.reconcilers.get(req.kind);
+    if (req.namespace && !this.inScope(req.namespace)) {
+      this.log.warn('ignoring a key outside the watched namespaces', { key });
+      return;
+    }
     if (!reconciler) {
       this.log.warn('no reconciler for key', { key });
       return;

@@ -41,18 +41,43 @@ export interface RouteServerOptions {
 /** A server of registered routes, plain or TLS. */
 export class RouteServer {
   private readonly routes = new Map<string, Handler>();
+  private readonly prefixes: { method: string; prefix: string; handler: Handler }[] = [];
   private server: Server | TlsServer | undefined;
 
   constructor(private readonly listen: RouteServerOptions) {}
+
+  /** The address the server binds to, as configured. */
+  get host(): string {
+    return this.listen.host;
+  }
 
   route(method: string, path: string, handler: Handler): void {
     this.routes.set(`${method} ${path}`, handler);
   }
 
+  /** Serves every path under `prefix` (which ends in '/') not matched by an exact route. */
+  routePrefix(method: string, prefix: string, handler: Handler): void {
+    this.prefixes.push({ method, prefix, handler });
+  }
+
+  /** Wraps an existing route's handler, e.g. to put an access check in front of /metrics. */
+  wrap(method: string, path: string, wrapper: (inner: Handler) => Handler): void {
+    const inner = this.routes.get(`${method} ${path}`);
+    if (!inner) throw new Error(`no route ${method} ${path} to wrap`);
+    this.routes.set(`${method} ${path}`, wrapper(inner));
+  }
+
+  private handlerFor(method: string, path: string): Handler | undefined {
+    return (
+      this.routes.get(`${method} ${path}`) ??
+      this.prefixes.find((p) => p.method === method && path.startsWith(p.prefix))?.handler
+    );
+  }
+
   async start(): Promise<AddressInfo> {
     const dispatch = (req: IncomingMessage, res: ServerResponse) => {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      const handler = this.routes.get(`${req.method ?? 'GET'} ${url.pathname}`);
+      const handler = this.handlerFor(req.method ?? 'GET', url.pathname);
       if (!handler) {
         send(res, 404, 'not found');
         return;

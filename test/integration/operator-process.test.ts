@@ -57,7 +57,7 @@ describe('the operator process', function () {
           const l = await client.request<Lease>({ method: 'GET', path: leasePath });
           return l.spec?.holderIdentity === 'operator-under-test' ? l : undefined;
         },
-        { what: 'the operator to hold the Lease' },
+        { timeoutMs: 60_000, what: 'the operator to hold the Lease' },
       );
       expect(lease.spec?.leaseDurationSeconds).to.equal(15);
       // Webhooks are on by default: the operator issued its serving certificate into a Secret.

@@ -1,5 +1,6 @@
 // Builds runtime Managers against the test control plane.
 import * as k8s from '@kubernetes/client-node';
+import type { RequestObserver } from '../../src/runtime/kube-client.js';
 import { silentLogger, type Logger } from '../../src/runtime/logger.js';
 import { Manager, type ManagerConfig } from '../../src/runtime/manager.js';
 import { testEnv } from './env.js';
@@ -25,13 +26,19 @@ export function testManagerConfig(overrides: Partial<ManagerConfig> = {}): Manag
 
 export async function testManager(
   overrides: Partial<ManagerConfig> = {},
-  opts: { logger?: Logger; onLeadershipLost?: () => void; kubeConfig?: k8s.KubeConfig } = {},
+  opts: {
+    logger?: Logger;
+    onLeadershipLost?: () => void;
+    kubeConfig?: k8s.KubeConfig;
+    observe?: RequestObserver;
+  } = {},
 ): Promise<Manager> {
   return Manager.create({
     kubeConfig: opts.kubeConfig ?? testEnv().kubeConfig,
     config: testManagerConfig(overrides),
     logger: opts.logger ?? silentLogger(),
     onLeadershipLost: opts.onLeadershipLost ?? (() => undefined),
+    observe: opts.observe,
   });
 }
 

@@ -4,6 +4,7 @@ import {
   OWNER_INDEX,
   backoffDelay,
   diffRelist,
+  informerScopes,
   listQuery,
   objectKey,
   randomWatchTimeoutSeconds,
@@ -107,10 +108,48 @@ describe('the informer object store', function () {
     expect(store.size).to.equal(2);
   });
 
+  it('replaces only one namespace on a relist of that namespace (one loop of a multi-namespace informer)', function () {
+    const store = new ObjectStore<KubeObject>();
+    store.replace([
+      anObject('a', { ns: 'shop' }),
+      anObject('b', { ns: 'shop' }),
+      anObject('c', { ns: 'billing' }),
+    ]);
+    const diff = store.replace(
+      [anObject('a', { ns: 'shop', rv: '2' }), anObject('d', { ns: 'shop' })],
+      'shop',
+    );
+    expect(diff.added.map((o) => o.metadata.name)).to.deep.equal(['d']);
+    expect(diff.updated.map((u) => u.cur.metadata.name)).to.deep.equal(['a']);
+    expect(diff.deleted.map((o) => o.metadata.name)).to.deep.equal(['b']);
+    expect(store.list('billing').map((o) => o.metadata.name)).to.deep.equal(['c']);
+    expect(
+      store
+        .list('shop')
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).to.deep.equal(['a', 'd']);
+  });
+
   it('refuses an unknown or duplicate index name', function () {
     const store = new ObjectStore<KubeObject>();
     expect(() => store.byIndex('nope', 'x')).to.throw('no index named nope');
     expect(() => store.addIndex(OWNER_INDEX, () => [])).to.throw('already exists');
+  });
+});
+
+describe('informer scopes', function () {
+  const cm = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
+  const crd = { ...cm, plural: 'customresourcedefinitions', namespaced: false };
+
+  it('lists and watches each watched namespace of a namespaced kind, the cluster for a cluster-scoped one', function () {
+    expect(informerScopes({ resource: cm, namespaces: ['shop', 'billing', 'shop'] })).to.deep.equal([
+      'shop',
+      'billing',
+    ]);
+    expect(informerScopes({ resource: cm, namespace: 'shop' })).to.deep.equal(['shop']);
+    expect(informerScopes({ resource: cm, namespaces: [] })).to.deep.equal([undefined]);
+    expect(informerScopes({ resource: crd, namespaces: ['shop'] })).to.deep.equal([undefined]);
   });
 });
 
