@@ -1,16 +1,24 @@
-// `make manifests`: writes config/crd/bases/*.yaml from src/api. With --check,
+// `make manifests`: writes config/crd/bases/*.yaml from src/api and the RBAC
+// roles in config/rbac from src/controllers/permissions.ts. With --check,
 // exits non-zero (listing the files) when the checked-in YAML is stale.
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { crdFileName, crdYaml } from '../src/api/v1alpha1/crd.js';
 import { KINDS } from '../src/api/v1alpha1/kinds.js';
+import { generatedRbacFiles } from '../src/controllers/rbac.js';
 
 const dir = resolve(import.meta.dirname, '..', 'config', 'crd', 'bases');
+const rbacDir = resolve(import.meta.dirname, '..', 'config', 'rbac');
 const check = process.argv.includes('--check');
 const stale: string[] = [];
-for (const def of KINDS) {
-  const file = join(dir, crdFileName(def));
-  const yaml = crdYaml(def);
+const outputs: [string, string][] = [
+  ...KINDS.map((def): [string, string] => [join(dir, crdFileName(def)), crdYaml(def)]),
+  ...Object.entries(generatedRbacFiles()).map(([name, yaml]): [string, string] => [
+    join(rbacDir, name),
+    yaml,
+  ]),
+];
+for (const [file, yaml] of outputs) {
   const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
   if (current === yaml) continue;
   if (check) stale.push(file);
@@ -20,6 +28,6 @@ for (const def of KINDS) {
   }
 }
 if (stale.length) {
-  console.error(`stale CRDs (run 'make manifests'):\n  ${stale.join('\n  ')}`);
+  console.error(`stale manifests (run 'make manifests'):\n  ${stale.join('\n  ')}`);
   process.exit(1);
 }

@@ -2,7 +2,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { ConfigError, parseConfig, type OperatorConfig } from './config.js';
 import { registerControllers } from './controllers/index.js';
-import { createLogger } from './runtime/logger.js';
+import { createLogger, type Logger } from './runtime/logger.js';
 import { Manager, type ManagerConfig } from './runtime/manager.js';
 import { parseBindAddress } from './runtime/server.js';
 
@@ -42,8 +42,7 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   const kubeConfig = new k8s.KubeConfig();
   kubeConfig.loadFromDefault();
-  const manager = await Manager.create({ kubeConfig, config: managerConfig(config), logger });
-  registerControllers(manager, config);
+  const manager = await buildOperator(config, kubeConfig, logger);
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -61,6 +60,27 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 
+  await startOperator(manager, config, kubeConfig, logger);
+}
+
+/** The manager with every reconciler registered, not started yet (run and local-run share it). */
+export async function buildOperator(
+  config: OperatorConfig,
+  kubeConfig: k8s.KubeConfig,
+  logger: Logger,
+): Promise<Manager> {
+  const manager = await Manager.create({ kubeConfig, config: managerConfig(config), logger });
+  registerControllers(manager, config);
+  return manager;
+}
+
+/** Starts the manager; resolves after the "operator ready" log line (caches synced). */
+export async function startOperator(
+  manager: Manager,
+  config: OperatorConfig,
+  kubeConfig: k8s.KubeConfig,
+  logger: Logger,
+): Promise<void> {
   logger.info('starting prism-operator', {
     server: kubeConfig.getCurrentCluster()?.server,
     leaderElection: config.leaderElect,
