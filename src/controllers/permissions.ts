@@ -26,59 +26,23 @@ const p = (group: string, resources: string[], verbs: readonly RbacVerb[], why: 
   why,
 });
 
-/** Cluster-wide permissions of the operator (the ClusterRole). */
+const PRISM_KINDS = ['prismpatterns', 'prismbackends', 'prismnamespaces', 'prismstacks'];
+const sub = (name: string) => PRISM_KINDS.map((k) => `${k}/${name}`);
+
+/** Cluster-wide permissions of the operator (the ClusterRole), one line per resource group. */
+// prettier-ignore
 export const CLUSTER_PERMISSIONS: readonly Permission[] = [
-  p(
-    'prism.io',
-    ['prismpatterns', 'prismbackends', 'prismnamespaces', 'prismstacks'],
-    [...WATCH, 'patch'],
-    'the custom resources; patch adds and removes finalizers',
-  ),
-  p(
-    'prism.io',
-    ['prismpatterns/status', 'prismbackends/status', 'prismnamespaces/status', 'prismstacks/status'],
-    ['patch'],
-    'status is merge-patched through the status subresource',
-  ),
-  p(
-    'prism.io',
-    [
-      'prismpatterns/finalizers',
-      'prismbackends/finalizers',
-      'prismnamespaces/finalizers',
-      'prismstacks/finalizers',
-    ],
-    ['update'],
-    'children carry blockOwnerDeletion owner references (OwnerReferencesPermissionEnforcement)',
-  ),
+  p('prism.io', PRISM_KINDS, [...WATCH, 'patch'], 'the custom resources; patch adds and removes finalizers'),
+  p('prism.io', sub('status'), ['patch'], 'status is merge-patched through the status subresource'),
+  p('prism.io', sub('finalizers'), ['update'], 'children have blockOwnerDeletion owner references (OwnerReferencesPermissionEnforcement)'),
   p('apps', ['deployments'], OWN, 'pattern workloads'),
-  p(
-    'apps',
-    ['deployments/scale'],
-    ['patch'],
-    'restores replicas when autoscaling is turned off or KEDA left the workload at zero',
-  ),
+  p('apps', ['deployments/scale'], ['patch'], 'lifts a workload KEDA left at zero replicas when leaving KEDA'),
   p('', ['services', 'configmaps'], OWN, 'pattern Services and config files'),
   p('policy', ['poddisruptionbudgets'], OWN, 'pattern PodDisruptionBudgets'),
-  p(
-    'autoscaling',
-    ['horizontalpodautoscalers'],
-    OWN,
-    'HPA autoscaling; KEDA-made HPAs are watched while switching engines',
-  ),
+  p('autoscaling', ['horizontalpodautoscalers'], OWN, "HPA autoscaling; KEDA's own HPAs are watched while switching engines"),
   p('keda.sh', ['scaledobjects', 'triggerauthentications'], OWN, 'KEDA autoscaling'),
-  p(
-    'apiextensions.k8s.io',
-    ['customresourcedefinitions'],
-    WATCH,
-    "notices KEDA's CRDs being installed or removed",
-  ),
-  p(
-    'events.k8s.io',
-    ['events'],
-    ['create', 'patch'],
-    'events about custom resources (patch updates a repeating series)',
-  ),
+  p('apiextensions.k8s.io', ['customresourcedefinitions'], WATCH, "notices KEDA's CRDs being installed or removed"),
+  p('events.k8s.io', ['events'], ['create', 'patch'], 'events about custom resources (patch updates a repeating series)'),
 ];
 
 /** Permissions in the operator's own namespace only (the leader-election Role). */

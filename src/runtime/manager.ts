@@ -9,7 +9,7 @@ import { Applier, type Obj, type WriteCounter } from './apply.js';
 import { RestMapper } from './discovery.js';
 import { EventRecorder } from './events.js';
 import { Informer, type InformerOptions, type KubeObject, type ResourceRef } from './informer.js';
-import { KubeClient } from './kube-client.js';
+import { KubeClient, type RequestObserver } from './kube-client.js';
 import { LeaderElector } from './leader-election.js';
 import type { Logger } from './logger.js';
 import { OperatorMetrics, type ReconcileOutcome } from './metrics.js';
@@ -89,6 +89,8 @@ export interface ManagerOptions {
   metrics?: OperatorMetrics;
   /** Called when this process loses the lease it held (default: exit, as controller-runtime does). */
   onLeadershipLost?: () => void;
+  /** Also told about every API request (tests record them to check RBAC). */
+  observe?: RequestObserver;
 }
 
 interface Watched {
@@ -150,8 +152,10 @@ export class Manager {
     const metrics = opts.metrics ?? new OperatorMetrics();
     const client = await KubeClient.create(opts.kubeConfig, {
       userAgent: opts.config.userAgent,
-      observe: ({ method, code }) =>
-        metrics.restRequests.inc({ code: String(code), method, host: hostOf(opts.kubeConfig) }),
+      observe: (info) => {
+        metrics.restRequests.inc({ code: String(info.code), method: info.method, host: hostOf(opts.kubeConfig) });
+        opts.observe?.(info);
+      },
     });
     return new Manager(client, { ...opts, metrics });
   }
