@@ -74,26 +74,27 @@ export async function localRun(
   }
   const progress = (m: string) => io.progress(`local-run: ${m}`);
   const running: Stoppable[] = []; // stopped in reverse order on Ctrl-C
-  let stopping = false;
+  const state = { stopping: false };
+  const stopped = () => state.stopping;
   const stopAll = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
+    if (state.stopping) return;
+    state.stopping = true;
     progress('stopping');
     for (const s of running.reverse()) {
       await s.stop().catch((err: unknown) => progress(`stop failed: ${String(err)}`));
     }
     process.exit(code);
   };
-  process.on('SIGINT', () => void stopAll(0));
-  process.on('SIGTERM', () => void stopAll(0));
-  // A second Ctrl-C while stopping: leave at once; the reaper kills what is left.
-  process.on('SIGINT', () => stopping && process.exit(130));
+  // A second Ctrl-C while stopping leaves at once; the launcher's reaper kills what is left.
+  const onSignal = () => (state.stopping ? process.exit(130) : void stopAll(0));
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 
   try {
     const kubeConfig = await chooseCluster(settings, env, progress, running);
-    if (stopping) return;
+    if (stopped()) return;
     await installEverything(settings, kubeConfig, progress, running);
-    if (stopping) return;
+    if (stopped()) return;
     const { config } = settings;
     const logger = createLogger({ level: config.logLevel, format: config.logFormat });
     const manager = await buildOperator(config, kubeConfig, logger);

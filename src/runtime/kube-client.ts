@@ -45,7 +45,13 @@ export const isConflict = (err: unknown): boolean => err instanceof KubeApiError
 export const isGone = (err: unknown): boolean => err instanceof KubeApiError && err.code === 410;
 
 export interface RequestObserver {
-  (info: { method: Verb; path: string; query?: KubeRequest['query']; code: number; durationMs: number }): void;
+  (info: {
+    method: Verb;
+    path: string;
+    query?: KubeRequest['query'];
+    code: number;
+    durationMs: number;
+  }): void;
 }
 
 export interface KubeClientOptions {

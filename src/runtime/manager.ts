@@ -153,7 +153,11 @@ export class Manager {
     const client = await KubeClient.create(opts.kubeConfig, {
       userAgent: opts.config.userAgent,
       observe: (info) => {
-        metrics.restRequests.inc({ code: String(info.code), method: info.method, host: hostOf(opts.kubeConfig) });
+        metrics.restRequests.inc({
+          code: String(info.code),
+          method: info.method,
+          host: hostOf(opts.kubeConfig),
+        });
         opts.observe?.(info);
       },
     });
