@@ -72,7 +72,7 @@ manifests: deps ## Generate config/crd/bases (from src/api) and the RBAC roles i
 	node_modules/.bin/tsx hack/gen-manifests.ts
 
 .PHONY: docs
-docs: deps ## Regenerate the generated parts of README.md (configuration table)
+docs: deps ## Regenerate the generated docs: README.md configuration table, docs/crd-reference.md
 	node_modules/.bin/tsx hack/gen-docs.ts
 
 .PHONY: bench
