@@ -52,13 +52,35 @@ export async function installCrds(
     names.push(crd.metadata.name);
   }
   const deadline = Date.now() + timeoutMs;
-  for (const name of names) {
-    for (;;) {
-      const current = await client.request<Crd>({ method: 'GET', path: `${CRD_PATH}/${name}` });
-      if (established(current)) break;
-      if (Date.now() > deadline) throw new Error(`CRD ${name} is not Established after ${timeoutMs} ms`);
+  const until = async (what: string, check: () => Promise<boolean>) => {
+    while (!(await check().catch(() => false))) {
+      if (Date.now() > deadline) throw new Error(`${what} after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 250));
     }
+  };
+  for (const name of names) {
+    let crd: Crd | undefined;
+    await until(`CRD ${name} is not Established`, async () => {
+      crd = await client.request<Crd>({ method: 'GET', path: `${CRD_PATH}/${name}` });
+      return established(crd);
+    });
+    // Established comes before the kind's storage can list, which the operator's informers do first.
+    const { group, names: n, versions } = crd!.spec as CrdSpec;
+    const version = versions.find((v) => v.served)?.name ?? versions[0]!.name;
+    await until(`${name} cannot be listed`, async () => {
+      await client.request({
+        method: 'GET',
+        path: `/apis/${group}/${version}/${n.plural}`,
+        query: { limit: 1 },
+      });
+      return true;
+    });
   }
   return names;
+}
+
+interface CrdSpec {
+  group: string;
+  names: { plural: string };
+  versions: { name: string; served: boolean }[];
 }
