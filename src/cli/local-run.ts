@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { ConfigError, parseConfig, type OperatorConfig } from '../config.js';
+import { parseConfig, type OperatorConfig } from '../config.js';
 import { ControlPlane } from '../controlplane/launcher.js';
 import { buildOperator, startOperator } from '../main.js';
 import { KubeClient } from '../runtime/kube-client.js';
@@ -66,11 +66,10 @@ export async function localRun(
   try {
     settings = localSettings(argv, env, io.stdoutIsTTY);
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof Error) {
-      io.progress(`local-run: ${err.message}`);
-      process.exit(2);
-    }
-    throw err;
+    // Bad flags, environment or LOCAL_CLUSTER: exit 2 as `run` does.
+    if (!(err instanceof Error)) throw err;
+    io.progress(`local-run: ${err.message}`);
+    process.exit(2);
   }
   const progress = (m: string) => io.progress(`local-run: ${m}`);
   const running: Stoppable[] = []; // stopped in reverse order on Ctrl-C
