@@ -16,6 +16,7 @@ import type { Finding, ScalerInput } from '../scaler/types.js';
 import type { PrismPattern } from './prismpattern.js';
 import { generationObserved, isOwnedBy } from './prismpattern.js';
 import { RESOURCES, apiVersionOf } from './resources.js';
+import { derivationOf, resolveBackend } from './pattern-backend.js';
 
 export type AutoscalingMode = 'off' | 'hpa' | 'keda';
 
@@ -119,6 +120,8 @@ export class ScalerStep {
       spec: pattern.spec.autoscaling ?? {},
       target: { apiVersion: 'apps/v1', kind: 'Deployment', name: owner.name },
       containers: [{ name: CONTAINER_NAME, resources: pattern.spec.resources }],
+      // Connection metadata and credentials a bound PrismBackend supplies; explicit metadata wins.
+      ...derivationOf(resolveBackend(this.mgr, pattern)),
     };
   }
 

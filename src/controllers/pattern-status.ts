@@ -20,6 +20,8 @@ export interface PatternObservation {
   /** Validation or apply failure that blocks the pattern, already worded for users. */
   invalid?: { reason: string; message: string };
   applyFailed?: { reason: string; message: string };
+  /** Something the pattern needs is missing (its PrismBackend); children are left as they were. */
+  blocked?: { reason: string; message: string };
   deployment?: DeploymentObservation;
   autoscaling: 'off' | 'hpa' | 'keda';
 }
@@ -35,6 +37,9 @@ type Rule = (o: PatternObservation) => PhaseVerdict | undefined;
 
 const invalid: Rule = (o) =>
   o.invalid && { phase: 'Invalid', ready: false, reason: o.invalid.reason, message: o.invalid.message };
+
+const blocked: Rule = (o) =>
+  o.blocked && { phase: 'Pending', ready: false, reason: o.blocked.reason, message: o.blocked.message };
 
 const applyFailed: Rule = (o) =>
   o.applyFailed && {
@@ -111,6 +116,7 @@ const running: Rule = (o) => {
 
 const RULES: readonly Rule[] = [
   invalid,
+  blocked,
   applyFailed,
   noDeploymentYet,
   rolloutStuck,

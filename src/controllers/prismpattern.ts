@@ -6,7 +6,7 @@ import {
   type ScalerStatus,
 } from '../api/v1alpha1/prismpattern.js';
 import { schemaProblems } from '../api/v1alpha1/validate.js';
-import { setCondition, type Condition } from '../runtime/conditions.js';
+import { getCondition, setCondition, type Condition } from '../runtime/conditions.js';
 import { regardingOf } from '../runtime/events.js';
 import type { Informer } from '../runtime/informer.js';
 import { KubeApiError } from '../runtime/kube-client.js';
@@ -14,10 +14,19 @@ import type { Manager, ReconcileContext, ReconcileResult, Reconciler } from '../
 import type { Obj } from '../runtime/object.js';
 import { keyOf, toControllerOwner, toSelf } from '../runtime/owners.js';
 import { MANAGED_SELECTOR, ownerOf, type Owner } from '../resources/meta.js';
-import { configMapFor, configMapName, deploymentFor, pdbFor, serviceFor } from '../resources/pattern.js';
+import {
+  configMapFor,
+  configMapName,
+  deploymentFor,
+  pdbFor,
+  serviceFor,
+  type BackendBinding,
+} from '../resources/pattern.js';
 import { decidePhase, type DeploymentObservation, type PatternObservation } from './pattern-status.js';
 import { RESOURCES, apiVersionOf } from './resources.js';
 import { ScalerStep, type ScalerOutcome } from './pattern-scaler.js';
+import { indexPatternsByBackend, watchBackends } from './backend-refs.js';
+import { resolveBackend } from './pattern-backend.js';
 
 export interface PrismPattern extends Obj {
   spec: PrismPatternSpec;
@@ -48,6 +57,9 @@ export function setupPrismPattern(mgr: Manager): PrismPatternReconciler {
     map: toSelf('PrismPattern'),
     primary: true,
   });
+  // A backend change re-queues the patterns bound to it (index on spec.backendRef).
+  indexPatternsByBackend(mgr);
+  watchBackends(mgr);
   const toPattern = toControllerOwner('PrismPattern', RESOURCES.prismPattern.group);
   for (const [name, resource] of CHILD_WATCHES) {
     mgr.watch(name, { resource, labelSelector: MANAGED_SELECTOR, map: toPattern });
@@ -76,6 +88,15 @@ export class PrismPatternReconciler implements Reconciler {
     if (!pattern || pattern.metadata.deletionTimestamp) return undefined;
     const owner = ownerOf(pattern);
 
+    // The backend it binds to must exist; until it does, the workload is left as it is.
+    const backend = resolveBackend(this.mgr, pattern);
+    if (backend.kind === 'missing') {
+      if (getCondition(pattern.status?.conditions, 'Ready')?.reason !== backend.reason)
+        this.warn(pattern, backend.reason, backend.message);
+      await this.writeStatus(ctx, pattern, { blocked: backend, autoscaling: 'off' }, undefined);
+      return undefined; // the backend watch re-queues the pattern when the backend appears
+    }
+
     const invalid = this.validate(pattern);
     if (invalid) {
       // Said once per generation: a resync of an unchanged invalid spec writes nothing.
@@ -87,7 +108,12 @@ export class PrismPatternReconciler implements Reconciler {
     let applyFailed: PatternObservation['applyFailed'];
     let scaler: ScalerOutcome | undefined;
     try {
-      await this.reconcileWorkload(ctx, pattern, owner);
+      await this.reconcileWorkload(
+        ctx,
+        pattern,
+        owner,
+        backend.kind === 'bound' ? backend.binding : undefined,
+      );
       scaler = await this.scaler.reconcile(ctx, pattern, owner, this.deployment(ctx));
     } catch (err) {
       if (!(err instanceof KubeApiError && (err.code === 422 || err.code === 400))) throw err;
@@ -125,7 +151,12 @@ export class PrismPatternReconciler implements Reconciler {
   }
 
   /** Step 2: ConfigMap, Deployment, Service and PDB; optional children are deleted when their field goes. */
-  private async reconcileWorkload(ctx: ReconcileContext, pattern: PrismPattern, owner: Owner): Promise<void> {
+  private async reconcileWorkload(
+    ctx: ReconcileContext,
+    pattern: PrismPattern,
+    owner: Owner,
+    binding: BackendBinding | undefined,
+  ): Promise<void> {
     const spec = pattern.spec;
     await this.applyOrDelete(
       ctx,
@@ -134,7 +165,7 @@ export class PrismPatternReconciler implements Reconciler {
       configMapName(owner.name),
       configMapFor(owner, spec),
     );
-    await this.applyOrDelete(ctx, pattern, 'deployments', owner.name, deploymentFor(owner, spec));
+    await this.applyOrDelete(ctx, pattern, 'deployments', owner.name, deploymentFor(owner, spec, binding));
     await this.applyOrDelete(ctx, pattern, 'services', owner.name, serviceFor(owner, spec));
     await this.applyOrDelete(ctx, pattern, 'poddisruptionbudgets', owner.name, pdbFor(owner, spec));
   }
@@ -212,7 +243,7 @@ export class PrismPatternReconciler implements Reconciler {
       conditions: conditions,
     };
     const scalerStatus: ScalerStatus | undefined =
-      scaler?.status ?? (observation.invalid ? pattern.status?.scaler : undefined);
+      scaler?.status ?? (observation.invalid || observation.blocked ? pattern.status?.scaler : undefined);
     if (scalerStatus) status.scaler = scalerStatus;
     await this.mgr.applier.patchStatus(pattern, status, ctx.writes);
   }

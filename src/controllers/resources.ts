@@ -11,6 +11,8 @@ const r = (group: string, version: string, plural: string, kind: string): Resour
 
 export const RESOURCES = {
   prismPattern: r('prism.io', 'v1alpha1', 'prismpatterns', 'PrismPattern'),
+  prismBackend: r('prism.io', 'v1alpha1', 'prismbackends', 'PrismBackend'),
+  secret: r('', 'v1', 'secrets', 'Secret'),
   deployment: r('apps', 'v1', 'deployments', 'Deployment'),
   service: r('', 'v1', 'services', 'Service'),
   configMap: r('', 'v1', 'configmaps', 'ConfigMap'),

@@ -17,6 +17,8 @@ export const configMapName = (pattern: string) => `${pattern}-config`;
 export interface BackendBinding {
   env: Record<string, unknown>[];
   envFrom: Record<string, unknown>[];
+  /** Pod-template annotations, e.g. a checksum of the connection so a change rolls the pods. */
+  podAnnotations?: Record<string, string>;
 }
 
 function patternLabels(spec: PrismPatternSpec): Record<string, string> {
@@ -113,7 +115,10 @@ function podSpecFor(
  * (or KEDA's HPA) owns it and server-side apply never resets it.
  */
 export function deploymentFor(owner: Owner, spec: PrismPatternSpec, backend?: BackendBinding): Obj {
-  const annotations: Record<string, string> = { ...(spec.podAnnotations ?? {}) };
+  const annotations: Record<string, string> = {
+    ...(backend?.podAnnotations ?? {}),
+    ...(spec.podAnnotations ?? {}),
+  };
   if (spec.config && Object.keys(spec.config).length) {
     // A config change changes the pod template, which rolls the pods.
     annotations[CONFIG_CHECKSUM_ANNOTATION] = contentHash(spec.config);

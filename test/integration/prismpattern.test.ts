@@ -72,8 +72,17 @@ describe('the PrismPattern reconciler', function () {
       '--force-conflicts',
       '-f',
       join(crdDir, 'prism.io_prismpatterns.yaml'),
+      // Patterns watch the PrismBackends they may bind to.
+      '-f',
+      join(crdDir, 'prism.io_prismbackends.yaml'),
     );
-    await kubectl('wait', '--for=condition=Established', 'crd/prismpatterns.prism.io', '--timeout=30s');
+    await kubectl(
+      'wait',
+      '--for=condition=Established',
+      'crd/prismpatterns.prism.io',
+      'crd/prismbackends.prism.io',
+      '--timeout=30s',
+    );
     await installKedaCrds(kubectl);
     ns = await newNamespace('ppat');
     mgr = await testManager();

@@ -16,6 +16,17 @@ const cases: [string, PatternObservation, string, boolean, string][] = [
     'InvalidTrigger',
   ],
   [
+    'a missing backend keeps a running workload Pending, not Ready',
+    {
+      blocked: { reason: 'BackendNotFound', message: 'm' },
+      deployment: deployment(2, { readyReplicas: 2, updatedReplicas: 2 }),
+      autoscaling: 'off',
+    },
+    'Pending',
+    false,
+    'BackendNotFound',
+  ],
+  [
     'a failed apply is Degraded',
     { applyFailed: { reason: 'ApplyFailed', message: 'm' }, autoscaling: 'off' },
     'Degraded',
