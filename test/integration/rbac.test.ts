@@ -20,10 +20,10 @@ type Json = Record<string, any>;
 const rulesIn = (file: string): PolicyRule[] =>
   (parse(readFileSync(join(repoRoot, 'config', 'rbac', file), 'utf8')) as { rules: PolicyRule[] }).rules;
 
-/** The samples' custom resources and Secrets, moved into one namespace. */
+/** Every sample's custom resources and Secrets, moved into one namespace. */
 function samplesIn(namespace: string): string {
   const docs = readdirSync(join(repoRoot, 'samples'))
-    .filter((f) => f.startsWith('prismpattern_'))
+    .filter((f) => f.endsWith('.yaml'))
     .flatMap((f) => parseAllDocuments(readFileSync(join(repoRoot, 'samples', f), 'utf8')))
     .map((d) => d.toJS() as Json)
     .filter((o) => o.kind !== 'Namespace')
