@@ -16,7 +16,8 @@ describe('generated RBAC', () => {
     const rules = rulesFor(CLUSTER_PERMISSIONS);
     expect(allows(rules, 'apps', 'deployments/scale', 'patch')).to.equal(true);
     expect(allows(rules, 'apps', 'deployments/scale', 'update')).to.equal(false);
-    expect(allows(rules, '', 'secrets', 'get')).to.equal(false);
+    expect(allows(rules, '', 'pods', 'get')).to.equal(false);
+    expect(allows(rules, '', 'secrets', 'create')).to.equal(false);
     expect(allows(rules, 'autoscaling', 'horizontalpodautoscalers', 'deletecollection')).to.equal(false);
   });
 });
