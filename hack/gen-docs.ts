@@ -1,9 +1,11 @@
 // `make docs`: regenerates the generated parts of README.md (the configuration
-// table) from the code, so the documentation cannot drift. --check only verifies.
-import { readFileSync, writeFileSync } from 'node:fs';
+// table) and docs/crd-reference.md from the code, so the documentation cannot
+// drift. --check only verifies.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { format, resolveConfig } from 'prettier';
 import { OPTIONS } from '../src/config.js';
+import { crdReference } from './crd-reference.js';
 
 const START = '<!-- generated:config:start -->';
 const END = '<!-- generated:config:end -->';
@@ -32,6 +34,28 @@ export async function renderReadme(readme: string): Promise<string> {
   if (start < 0 || end < start) throw new Error(`README.md lacks the ${START} … ${END} markers`);
   const raw = `${readme.slice(0, start + START.length)}\n${configTable()}\n${readme.slice(end)}`;
   return format(raw, { ...(await resolveConfig(README)), filepath: README });
+}
+
+export const CRD_REFERENCE = resolve(import.meta.dirname, '..', 'docs', 'crd-reference.md');
+
+/** docs/crd-reference.md as `make docs` writes it (left unformatted, like the CRDs: Prettier would pad every row). */
+export function renderCrdReference(): string {
+  return crdReference();
+}
+
+if (import.meta.url === `file://${process.argv[1] ?? ''}`) {
+  const reference = renderCrdReference();
+  const currentReference = existsSync(CRD_REFERENCE) ? readFileSync(CRD_REFERENCE, 'utf8') : '';
+  if (process.argv.includes('--check')) {
+    if (reference !== currentReference) {
+      console.error("docs/crd-reference.md is stale: run 'make docs'");
+      process.exit(1);
+    }
+  } else if (reference !== currentReference) {
+    mkdirSync(resolve(CRD_REFERENCE, '..'), { recursive: true });
+    writeFileSync(CRD_REFERENCE, reference);
+    console.log('updated docs/crd-reference.md');
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1] ?? ''}`) {

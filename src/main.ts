@@ -2,7 +2,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { ConfigError, parseConfig, type OperatorConfig } from './config.js';
 import { registerControllers } from './controllers/index.js';
-import { createLogger } from './runtime/logger.js';
+import { createLogger, type Logger } from './runtime/logger.js';
 import { Manager, type ManagerConfig } from './runtime/manager.js';
 import { parseBindAddress } from './runtime/server.js';
 import { webhookServerOptions } from './webhook/options.js';
@@ -46,18 +46,15 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   const kubeConfig = new k8s.KubeConfig();
   kubeConfig.loadFromDefault();
-  const manager = await Manager.create({ kubeConfig, config: managerConfig(config), logger });
-  registerControllers(manager, config);
-  let webhooks: WebhookServer | undefined;
-  // After the reconcilers: the status API reads the caches they already watch.
-  setupStatusApi(manager, { metricsAuth: config.metricsAuth });
+  const manager = await buildOperator(config, kubeConfig, logger);
+  const started: { webhooks?: WebhookServer } = {};
 
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info('shutting down', { signal });
-    Promise.resolve(webhooks?.stop())
+    Promise.resolve(started.webhooks?.stop())
       .then(() => manager.stop())
       .then(() => process.exit(0))
       .catch((err: unknown) => {
@@ -68,6 +65,33 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 
+  started.webhooks = await startOperator(manager, config, kubeConfig, logger);
+}
+
+/** The manager with every reconciler registered, not started yet (run and local-run share it). */
+export async function buildOperator(
+  config: OperatorConfig,
+  kubeConfig: k8s.KubeConfig,
+  logger: Logger,
+): Promise<Manager> {
+  const manager = await Manager.create({ kubeConfig, config: managerConfig(config), logger });
+  registerControllers(manager, config);
+  // After the reconcilers: the status API reads the caches they already watch.
+  setupStatusApi(manager, { metricsAuth: config.metricsAuth });
+  return manager;
+}
+
+/**
+ * Starts the manager and, when enabled, the webhook server (returned, for the caller to stop);
+ * resolves after the "operator ready" log line (caches synced).
+ */
+export async function startOperator(
+  manager: Manager,
+  config: OperatorConfig,
+  kubeConfig: k8s.KubeConfig,
+  logger: Logger,
+): Promise<WebhookServer | undefined> {
+  let webhooks: WebhookServer | undefined;
   logger.info('starting prism-operator', {
     server: kubeConfig.getCurrentCluster()?.server,
     leaderElection: config.leaderElect,
@@ -79,6 +103,7 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
   };
   await Promise.all([startWebhooks(), manager.start()]);
   logger.info('operator ready', { http: manager.httpAddress });
+  return webhooks;
 }
 
 if (import.meta.url === `file://${process.argv[1] ?? ''}`) {

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // prism-operator command line: `run` (the default) starts the operator;
 // `render -f <file|->` prints the children the operator would create; `crds`
-// prints the CustomResourceDefinitions.
+// prints the CustomResourceDefinitions; `local-run` runs the operator against
+// the current cluster or an embedded control plane (`make local-run`).
 import { crdYaml } from '../api/v1alpha1/crd.js';
 import { KINDS } from '../api/v1alpha1/kinds.js';
 import { run } from '../main.js';
+import { localRun } from './local-run.js';
 import { USAGE, renderCommand } from './render-command.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -23,6 +25,12 @@ async function main(argv: string[]): Promise<number> {
     case 'run':
       await run(rest, process.env);
       return -1; // keeps running
+    case 'local-run':
+      await localRun(rest, process.env, {
+        progress: (line) => process.stderr.write(`${line}\n`),
+        stdoutIsTTY: process.stdout.isTTY,
+      });
+      return -1;
     default:
       await run(argv, process.env);
       return -1;

@@ -7,6 +7,8 @@ import { PREVIEW_UID, render } from '../render.js';
 export const USAGE = `usage: prism-operator [run] [flags]       run the operator (see --help of the README's configuration table)
        prism-operator render -f <file|->   print every child object the operator would apply, as YAML
        prism-operator crds                 print the CustomResourceDefinitions
+       prism-operator local-run [flags]    run against the current cluster, or an embedded control plane
+                                           when none answers (LOCAL_CLUSTER=embedded|current forces it)
 `;
 
 function readInput(file: string): string {

@@ -4,20 +4,16 @@
 // hack/keda/build.sh (bin/keda-*), CRDs from the same pinned module. Everything
 // binds to 127.0.0.1 on free ports; the aggregator and the API server reach the
 // adapter and the webhooks through localhost (see aggregated-api.ts).
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { createCA, issueCert, type KeyPairPem } from '../runtime/pki.js';
 import { aggregatedApiObjects, apiServiceName, EXTERNAL_METRICS, serviceDnsName } from './aggregated-api.js';
+import { kedaCrdDir } from './keda-crds.js';
 import { applyObjects, kubectlFor, type Kubectl } from './kubectl.js';
 import { freePort, type ControlPlane } from './launcher.js';
 import { ManagedProcess } from './process.js';
 import { Reaper } from './reaper.js';
-
-const run = promisify(execFile);
-const repoRoot = resolve(import.meta.dirname, '../..');
 
 export const KEDA_NAMESPACE = 'keda';
 export const KEDA_BINARIES = ['keda-operator', 'keda-adapter', 'keda-webhooks'] as const;
@@ -38,20 +34,6 @@ export interface KedaOptions {
 /** True when the operator and the adapter are built (`make keda`). */
 export function kedaBinariesPresent(binDir: string): boolean {
   return REQUIRED.every((name) => existsSync(join(binDir, name)));
-}
-
-let crdDirPromise: Promise<string> | undefined;
-
-/** The config/crd/bases directory of the KEDA module pinned in hack/keda (downloaded on first use). */
-export function kedaCrdDir(): Promise<string> {
-  if (!crdDirPromise) {
-    crdDirPromise = run('bash', [join(repoRoot, 'hack', 'keda', 'crds.sh')], { timeout: 300_000 }).then(
-      ({ stdout }) => stdout.trim(),
-    );
-    // A failed download (proxy unreachable) should not stick for the rest of the run.
-    crdDirPromise.catch(() => (crdDirPromise = undefined));
-  }
-  return crdDirPromise;
 }
 
 interface Ports {

@@ -45,7 +45,13 @@ export const isConflict = (err: unknown): boolean => err instanceof KubeApiError
 export const isGone = (err: unknown): boolean => err instanceof KubeApiError && err.code === 410;
 
 export interface RequestObserver {
-  (info: { method: Verb; path: string; code: number; durationMs: number }): void;
+  (info: {
+    method: Verb;
+    path: string;
+    query?: KubeRequest['query'];
+    code: number;
+    durationMs: number;
+  }): void;
 }
 
 export interface KubeClientOptions {
@@ -162,8 +168,9 @@ export class KubeClient {
     });
   }
 
-  private observe(method: Verb, path: string, code: number, started: number): void {
-    this.options.observe?.({ method, path, code, durationMs: Date.now() - started });
+  private observe(req: Pick<KubeRequest, 'method' | 'path' | 'query'>, code: number, started: number): void {
+    const { method, path, query } = req;
+    this.options.observe?.({ method, path, query, code, durationMs: Date.now() - started });
   }
 
   /** A JSON request; resolves with the parsed body, rejects with KubeApiError on non-2xx. */
@@ -173,14 +180,14 @@ export class KubeClient {
     try {
       res = await this.open(req);
     } catch (err) {
-      this.observe(req.method, req.path, 0, started);
+      this.observe(req, 0, started);
       throw err;
     }
     const chunks: Buffer[] = [];
     for await (const chunk of res) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
     const code = res.statusCode ?? 0;
-    this.observe(req.method, req.path, code, started);
+    this.observe(req, code, started);
     if (code < 200 || code >= 300) throw errorFrom(code, text);
     return (text ? JSON.parse(text) : undefined) as T;
   }
@@ -199,7 +206,7 @@ export class KubeClient {
     const started = Date.now();
     const res = await this.open({ ...req, method: 'GET' });
     const code = res.statusCode ?? 0;
-    this.observe('GET', req.path, code, started);
+    this.observe({ ...req, method: 'GET' }, code, started);
     if (code < 200 || code >= 300) {
       const chunks: Buffer[] = [];
       for await (const chunk of res) chunks.push(chunk as Buffer);

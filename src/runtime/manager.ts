@@ -92,7 +92,7 @@ export interface ManagerOptions {
   config: ManagerConfig;
   logger: Logger;
   metrics?: OperatorMetrics;
-  /** Also told of every API request the manager's client completes (tests audit the scope with it). */
+  /** Also told of every API request the manager's client completes (tests audit scope and RBAC with it). */
   observe?: RequestObserver;
   /** Called when this process loses the lease it held (default: exit, as controller-runtime does). */
   onLeadershipLost?: () => void;

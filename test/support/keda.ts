@@ -1,29 +1,25 @@
-// KEDA's CRDs for tests, straight from the KEDA Go module pinned in hack/keda
-// (fetched through the Go module proxy on first use; nothing is vendored).
-import { join } from 'node:path';
-import { kedaCrdDir } from '../../src/controlplane/keda.js';
+// KEDA's CRDs for tests: install, uninstall and discovery checks on top of the
+// shared src/controlplane/keda-crds.ts (the pinned module's CRD files).
+import {
+  KEDA_API_VERSION,
+  KEDA_CRD_NAMES,
+  KEDA_GROUP,
+  KEDA_PLURALS,
+  kedaCrdFiles,
+} from '../../src/controlplane/keda-crds.js';
 import { eventually, sleep } from './wait.js';
+
+export {
+  KEDA_API_VERSION,
+  KEDA_CRD_NAMES,
+  KEDA_GROUP,
+  KEDA_PLURALS,
+  kedaCrdDir,
+} from '../../src/controlplane/keda-crds.js';
 
 /** Runs kubectl against some control plane, e.g. `kubectl` from env.ts. */
 export type { Kubectl } from '../../src/controlplane/kubectl.js';
 import type { Kubectl } from '../../src/controlplane/kubectl.js';
-
-export const KEDA_GROUP = 'keda.sh';
-export const KEDA_API_VERSION = 'keda.sh/v1alpha1';
-
-/** Plurals of the CRDs the operator uses; each ships as `keda.sh_<plural>.yaml`. */
-export const KEDA_PLURALS = [
-  'scaledobjects',
-  'scaledjobs',
-  'triggerauthentications',
-  'clustertriggerauthentications',
-] as const;
-
-/** CRD names, which are also how `kubectl api-resources -o name` lists the kinds. */
-export const KEDA_CRD_NAMES = KEDA_PLURALS.map((p) => `${p}.${KEDA_GROUP}`);
-
-/** The config/crd/bases directory of the pinned KEDA module (hack/keda/crds.sh, run once). */
-export { kedaCrdDir } from '../../src/controlplane/keda.js';
 
 /** Kinds of the keda.sh group currently in discovery, as `<plural>.keda.sh`. */
 export async function kedaKindsInDiscovery(kubectl: Kubectl): Promise<string[]> {
@@ -37,7 +33,7 @@ export async function kedaKindsInDiscovery(kubectl: Kubectl): Promise<string[]> 
  * in discovery. Idempotent, so several test files may call it.
  */
 export async function installKedaCrds(kubectl: Kubectl): Promise<void> {
-  const dir = await kedaCrdDir();
+  const files = await kedaCrdFiles();
   await waitForTerminatingCrds(kubectl);
   // --force-conflicts: another file or an earlier run may own these fields under
   // another manager; the pinned module is the source of truth in tests.
@@ -46,7 +42,7 @@ export async function installKedaCrds(kubectl: Kubectl): Promise<void> {
     '--server-side',
     '--force-conflicts',
     '--field-manager=prism-tests',
-    ...KEDA_PLURALS.flatMap((p) => ['-f', join(dir, `${KEDA_GROUP}_${p}.yaml`)]),
+    ...files.flatMap((f) => ['-f', f]),
   );
   // kubectl wait fails outright on a CRD the API server has not yet given a status (no conditions list).
   await eventually(
