@@ -11,12 +11,14 @@ export interface PolicyRule {
   apiGroups: string[];
   resources: string[];
   verbs: string[];
+  resourceNames?: string[];
 }
 
 export function rulesFor(permissions: readonly Permission[]): PolicyRule[] {
   return permissions.map((p) => ({
     apiGroups: [p.group],
     resources: [...p.resources],
+    ...(p.resourceNames ? { resourceNames: [...p.resourceNames] } : {}),
     verbs: [...p.verbs],
   }));
 }
