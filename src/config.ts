@@ -31,6 +31,7 @@ export interface OperatorConfig {
   webhookCertValidityMs: number;
   /** Namespace the operator (and the Prism proxy) runs in; tenant NetworkPolicies admit it. */
   operatorNamespace: string;
+  backendProbeLoopbackOnly: boolean;
   /** /metrics needs a bearer token allowed to get the /metrics URL (TokenReview + SubjectAccessReview). */
   metricsAuth: boolean;
 }
@@ -254,6 +255,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'string',
     default: (env) => env.POD_NAMESPACE ?? 'prism-system',
     doc: 'Operator and Prism proxy namespace: tenant NetworkPolicies admit it.',
+  },
+  {
+    key: 'backendProbeLoopbackOnly',
+    flag: 'backend-probe-loopback-only',
+    env: 'BACKEND_PROBE_LOOPBACK_ONLY',
+    kind: 'boolean',
+    default: () => false,
+    doc: 'PrismBackend health checks probe loopback addresses only (no DNS, no traffic off the machine); others read "not probed".',
   },
   {
     key: 'metricsAuth',

@@ -68,3 +68,26 @@ export const probeEndpoint: Probe = (address, opts) => {
     }
   });
 };
+
+const LOOPBACK_NAMES = new Set(['localhost', '::1']);
+
+/** Whether a host is this machine's loopback: 127.0.0.0/8, ::1 or localhost (resolved from /etc/hosts). */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_NAMES.has(host.toLowerCase()) || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+/**
+ * A probe that reaches loopback addresses only: no DNS query and no packet leaves the machine
+ * (sandboxed test runs and air-gapped local runs). Other addresses are reported as not probed.
+ */
+export function loopbackOnly(probe: Probe): Probe {
+  return (address, opts) => {
+    const target = parseHostPort(address);
+    if (target && isLoopbackHost(target.host)) return probe(address, opts);
+    return Promise.resolve({
+      address,
+      reachable: false,
+      error: 'not probed: --backend-probe-loopback-only allows loopback addresses only',
+    });
+  };
+}

@@ -9,7 +9,7 @@ import { setupPrismStack } from './prismstack.js';
 
 export function registerControllers(manager: Manager, config: OperatorConfig): void {
   setupPrismPattern(manager);
-  setupPrismBackend(manager);
+  setupPrismBackend(manager, { loopbackOnly: config.backendProbeLoopbackOnly });
   setupPrismNamespace(manager, {
     clusterScope: config.watchNamespaces.length === 0,
     operatorNamespace: config.operatorNamespace,

@@ -25,7 +25,7 @@ import {
   type HealthSnapshot,
   type Verdict,
 } from './backend-health.js';
-import type { Probe } from './backend-probe.js';
+import { loopbackOnly, probeEndpoint, type Probe } from './backend-probe.js';
 import { BackendProber, type ProbePlan } from './backend-prober.js';
 import { BACKENDS_CACHE, backendsReferencing, watchBackends, type PrismBackend } from './backend-refs.js';
 import {
@@ -44,6 +44,8 @@ const DEFAULT_TIMEOUT_MS = 5_000;
 export interface BackendSetupOptions {
   /** Replaces the TCP/TLS probe (tests of the scheduler). */
   probe?: Probe;
+  /** Probe loopback addresses only (no DNS, nothing leaves the machine). */
+  loopbackOnly?: boolean;
   /** How long an unchanged health result stands before it is re-reported (default 5 min). */
   healthRefreshMs?: number;
 }
@@ -74,7 +76,9 @@ export class PrismBackendReconciler implements Reconciler {
     this.prober = new BackendProber({
       onChange: (key) => mgr.enqueue(key),
       loadTls: (ns, tls) => loadProbeTls(mgr, ns, tls),
-      ...(opts.probe ? { probe: opts.probe } : {}),
+      ...(opts.probe || opts.loopbackOnly
+        ? { probe: opts.loopbackOnly ? loopbackOnly(opts.probe ?? probeEndpoint) : opts.probe }
+        : {}),
       ...(opts.healthRefreshMs !== undefined ? { refreshMs: opts.healthRefreshMs } : {}),
     });
   }

@@ -24,7 +24,7 @@ describe('the PrismBackend samples', function () {
     await installKedaCrds(kubectl);
     mgr = await testManager();
     setupPrismPattern(mgr);
-    backends = setupPrismBackend(mgr);
+    backends = setupPrismBackend(mgr, { loopbackOnly: true });
     await mgr.start();
   });
 

@@ -25,7 +25,8 @@ function localRun(env: Record<string, string>): LocalRun {
     ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), 'local-run', '--http-bind-address=127.0.0.1:0'],
     {
       cwd: repoRoot,
-      env: { ...inherited, PRISM_BIN_DIR: binDir, ...env },
+      // Tests send nothing beyond 127.0.0.1: backend probes stay on loopback.
+      env: { ...inherited, PRISM_BIN_DIR: binDir, BACKEND_PROBE_LOOPBACK_ONLY: 'true', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

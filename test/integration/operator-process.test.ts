@@ -21,6 +21,7 @@ function startOperator(args: string[]): {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       KUBECONFIG: testEnv().controlPlane.kubeconfigPath,
+      BACKEND_PROBE_LOOPBACK_ONLY: 'true', // tests send nothing beyond 127.0.0.1
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

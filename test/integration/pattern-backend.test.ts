@@ -100,7 +100,7 @@ describe('PrismPatterns bound to a PrismBackend', function () {
     ns = await newNamespace('pbind');
     mgr = await testManager();
     setupPrismPattern(mgr);
-    backendReconciler = setupPrismBackend(mgr);
+    backendReconciler = setupPrismBackend(mgr, { loopbackOnly: true });
     await mgr.start();
     await mgr.client.request({
       method: 'POST',

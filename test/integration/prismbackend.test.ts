@@ -107,7 +107,7 @@ describe('the PrismBackend reconciler', function () {
       },
     });
     mgr = await testManager({}, { logger: createLogger({ level: 'debug', stream: sink }) });
-    reconciler = setupPrismBackend(mgr);
+    reconciler = setupPrismBackend(mgr, { loopbackOnly: true });
     await mgr.start();
   });
 

@@ -59,7 +59,15 @@ describe('the generated RBAC roles', function () {
     ns = await newNamespace('rbac');
     // The operator exactly as main.ts builds it, with leader election on so Lease calls are recorded too.
     const config = parseConfig(
-      ['--leader-election-namespace', ns, '--http-bind-address', '127.0.0.1:0', '--pod-name', 'rbac-test'],
+      [
+        '--leader-election-namespace',
+        ns,
+        '--http-bind-address',
+        '127.0.0.1:0',
+        '--pod-name',
+        'rbac-test',
+        '--backend-probe-loopback-only',
+      ],
       {},
     );
     mgr = await Manager.create({

@@ -56,6 +56,7 @@ export class OperatorProcess {
           HOME: process.env.HOME,
           KUBECONFIG: opts.kubeconfigPath,
           LOG_LEVEL: 'warn',
+          BACKEND_PROBE_LOOPBACK_ONLY: 'true', // tests send nothing beyond 127.0.0.1
           ...opts.env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
