@@ -21,14 +21,18 @@ export interface RenderResult {
   warnings: string[];
 }
 
-function renderPattern(doc: Obj, result: RenderResult): void {
-  const where = `PrismPattern ${doc.metadata.namespace ?? 'default'}/${doc.metadata.name}`;
-  const problems = schemaProblems(PrismPatternSpec, doc.spec);
+/** A preview owner when the spec matches its schema; else its problems go into the result. */
+function checked(
+  doc: Obj,
+  schema: Parameters<typeof schemaProblems>[0],
+  result: RenderResult,
+): { owner: Owner; where: string } | undefined {
+  const where = `${doc.kind} ${doc.metadata.namespace ?? 'default'}/${doc.metadata.name}`;
+  const problems = schemaProblems(schema, doc.spec);
   if (problems.length) {
     result.problems.push(...problems.map((p) => `${where}: ${p.path}: ${p.message}`));
-    return;
+    return undefined;
   }
-  const spec = doc.spec as PrismPatternSpec;
   const owner: Owner = {
     apiVersion: doc.apiVersion,
     kind: doc.kind,
@@ -36,6 +40,14 @@ function renderPattern(doc: Obj, result: RenderResult): void {
     namespace: doc.metadata.namespace ?? 'default',
     uid: PREVIEW_UID,
   };
+  return { owner, where };
+}
+
+function renderPattern(doc: Obj, result: RenderResult): void {
+  const ok = checked(doc, PrismPatternSpec, result);
+  if (!ok) return;
+  const { owner, where } = ok;
+  const spec = doc.spec as PrismPatternSpec;
   const children = [
     configMapFor(owner, spec),
     deploymentFor(owner, spec),
@@ -66,20 +78,10 @@ function renderPattern(doc: Obj, result: RenderResult): void {
 
 /** A stack's own children (its child patterns' children come from rendering those patterns). */
 function renderStack(doc: Obj, result: RenderResult): void {
-  const where = `PrismStack ${doc.metadata.namespace ?? 'default'}/${doc.metadata.name}`;
-  const problems = schemaProblems(PrismStackSpec, doc.spec);
-  if (problems.length) {
-    result.problems.push(...problems.map((p) => `${where}: ${p.path}: ${p.message}`));
-    return;
-  }
+  const ok = checked(doc, PrismStackSpec, result);
+  if (!ok) return;
+  const { owner, where } = ok;
   const spec = doc.spec as PrismStackSpec;
-  const owner: Owner = {
-    apiVersion: doc.apiVersion,
-    kind: doc.kind,
-    name: doc.metadata.name,
-    namespace: doc.metadata.namespace ?? 'default',
-    uid: PREVIEW_UID,
-  };
   const children = desiredChildren(owner, spec).flatMap(([, objs]) => objs);
   if (spec.proxy.autoscaling?.enabled) {
     const input = proxyScalerInput(owner, spec);

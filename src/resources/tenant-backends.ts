@@ -4,6 +4,7 @@
 // in-cluster Service name (<svc>.<ns>.svc[...]) its namespace, and any other
 // host name only its port (to any destination).
 import type { PrismBackendSpec } from '../api/v1alpha1/prismbackend.js';
+import { parseHostPort, urlHostPort, type HostPort } from './backend.js';
 
 export type BackendAddressSource = Pick<PrismBackendSpec, 'provider' | 'connection'>;
 
@@ -12,40 +13,15 @@ export interface BackendAddress {
   port: number;
 }
 
-const DEFAULT_PORTS: Record<string, number> = {
-  'nats:': 4222,
-  'tls:': 4222,
-  'redis:': 6379,
-  'rediss:': 6379,
-  'postgres:': 5432,
-  'postgresql:': 5432,
-  'amqp:': 5672,
-  'amqps:': 5671,
-  'http:': 80,
-  'https:': 443,
-};
-
-function hostPort(text: string): BackendAddress | undefined {
-  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(text);
-  return m ? { host: m[1]!.toLowerCase(), port: Number(m[2]) } : undefined;
-}
-
-function fromUrl(url: string): BackendAddress | undefined {
-  try {
-    const u = new URL(url);
-    const port = u.port ? Number(u.port) : DEFAULT_PORTS[u.protocol];
-    const host = u.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-    return port && host ? { host, port } : undefined;
-  } catch {
-    return undefined;
-  }
-}
+/** Lower-cased, so rules compare host names as DNS does. */
+const lower = (a: HostPort | undefined): BackendAddress | undefined =>
+  a && { host: a.host.toLowerCase(), port: a.port };
 
 /** Where a backend's clients connect; a URL kept in a Secret is not known here. */
 export function backendAddresses(b: BackendAddressSource): BackendAddress[] {
   const c = b.connection;
-  const listed = [...(c.bootstrapServers ?? []), ...(c.endpoints ?? [])].map(hostPort);
-  const url = c.url ? fromUrl(c.url) : undefined;
+  const listed = [...(c.bootstrapServers ?? []), ...(c.endpoints ?? [])].map((t) => lower(parseHostPort(t)));
+  const url = c.url ? lower(urlHostPort(c.url)) : undefined;
   // SQS without an endpoint override talks HTTPS to AWS.
   const sqs = b.provider === 'sqs' && !c.url ? { host: 'sqs.amazonaws.com', port: 443 } : undefined;
   return [...listed, url, sqs].filter((a): a is BackendAddress => a !== undefined);
