@@ -68,6 +68,8 @@ describe('leader loss between operator processes (fault test R2)', function () {
       kubeconfigPath,
       args: [
         `--leader-election-namespace=${ns}`,
+        // Only this test's objects: what other files left behind must not queue ahead of ours.
+        `--watch-namespaces=${ns}`,
         `--pod-name=${name}`,
         `--lease-duration=${LEASE.durationMs}ms`,
         `--renew-deadline=${LEASE.renewMs}ms`,

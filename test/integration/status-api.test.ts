@@ -163,7 +163,7 @@ describe('the status API bound beyond loopback', function () {
       () => s.events.some((e) => e.event === 'replicas' && e.data.scaler.currentReplicas === 3),
       { timeoutMs: 60_000, what: 'a replicas event with 3 current replicas' },
     );
-    expect(s.events.some((e) => e.event === 'heartbeat')).to.equal(true);
+    await eventually(() => s.events.some((e) => e.event === 'heartbeat'), { what: 'a heartbeat' });
   });
 
   it('resumes from Last-Event-ID with only what was missed, and resyncs when the ID is unknown', async () => {

@@ -57,6 +57,7 @@ export class OperatorProcess {
           KUBECONFIG: opts.kubeconfigPath,
           LOG_LEVEL: 'warn',
           BACKEND_PROBE_LOOPBACK_ONLY: 'true', // tests send nothing beyond 127.0.0.1
+          ENABLE_WEBHOOKS: 'false', // the webhook tests serve them on purpose
           ...opts.env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
