@@ -1,7 +1,6 @@
 // What the e2e suites share: the operator running in-process against the test
 // control plane, PrismPatterns created and edited the way a user would, and
 // waits on what `kubectl get hpa -w` / `kubectl get scaledobject -w` shows.
-import { join } from 'node:path';
 import { setupPrismPattern } from '../../src/controllers/prismpattern.js';
 import { CONTENT_TYPE, isNotFound } from '../../src/runtime/kube-client.js';
 import type { Manager } from '../../src/runtime/manager.js';
@@ -24,14 +23,9 @@ export class PatternWorld {
 
   /** Installs the CRDs, makes a namespace and starts the operator's PrismPattern controller. */
   static async start(prefix: string): Promise<PatternWorld> {
-    await kubectl(
-      'apply',
-      '--server-side',
-      '--force-conflicts',
-      '-f',
-      join(crdDir, 'prism.io_prismpatterns.yaml'),
-    );
-    await kubectl('wait', '--for=condition=Established', 'crd/prismpatterns.prism.io', '--timeout=30s');
+    // Every Prism CRD: the pattern controller also watches PrismBackends and PrismNamespaces.
+    await kubectl('apply', '--server-side', '--force-conflicts', '-f', crdDir);
+    await kubectl('wait', '--for=condition=Established', '--all', 'crd', '--timeout=60s');
     await installKedaCrds(kubectl);
     const ns = await newNamespace(prefix);
     const mgr = await testManager();
