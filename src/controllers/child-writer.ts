@@ -1,5 +1,5 @@
 // Applies and deletes the children of one custom resource during one
-// reconcile, telling the user what changed with Normal events.
+// reconcile, noting what changed for the reconcile's one Normal event.
 import { regardingOf } from '../runtime/events.js';
 import type { Manager, ReconcileContext } from '../runtime/manager.js';
 import type { Obj } from '../runtime/object.js';
@@ -22,10 +22,7 @@ export class ChildWriter {
     const { name, namespace } = desired.metadata;
     const current = this.mgr.cache<Obj>(cacheName).get(namespace, name);
     const { changed } = await this.mgr.applier.apply(desired, current, this.ctx.writes);
-    if (changed) {
-      const verb = current ? 'Updated' : 'Created';
-      this.tell('Normal', verb, `${verb.toLowerCase()} ${desired.kind} ${name}`);
-    }
+    if (changed) this.ctx.changes.add(this.owner, current ? 'Updated' : 'Created', `${desired.kind} ${name}`);
     return changed;
   }
 
@@ -42,7 +39,7 @@ export class ChildWriter {
       'Background',
       this.ctx.writes,
     );
-    if (deleted) this.tell('Normal', 'Deleted', `deleted ${child.kind} ${child.metadata.name} (${why})`);
+    if (deleted) this.ctx.changes.add(this.owner, 'Deleted', `${child.kind} ${child.metadata.name} (${why})`);
   }
 
   /** Events are aggregated by the recorder, so a repeating failure does not flood the API. */

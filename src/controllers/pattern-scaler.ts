@@ -6,11 +6,13 @@ import type { AutoscalingSpec } from '../api/v1alpha1/common.js';
 import type { ScalerStatus } from '../api/v1alpha1/prismpattern.js';
 import { regardingOf } from '../runtime/events.js';
 import type { Informer } from '../runtime/informer.js';
+import { OWNER_INDEX } from '../runtime/informer-cache.js';
 import { CONTENT_TYPE, KubeApiError } from '../runtime/kube-client.js';
 import type { Manager, ReconcileContext } from '../runtime/manager.js';
 import type { Obj } from '../runtime/object.js';
 import { keyOf, toControllerOwner } from '../runtime/owners.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, ownerOf } from '../resources/meta.js';
+import { SCALED_OBJECT_NAME_LABEL } from '../scaler/keda.js';
 import { scalerFindings, patternScalerInput } from '../scaler/pattern-input.js';
 import { errorsOf } from '../scaler/findings.js';
 import { engineFor } from '../scaler/registry.js';
@@ -78,6 +80,8 @@ export function patternWorkload(pattern: PrismPattern, derived: Derivation = {})
   };
 }
 
+const KEDA_HPA_INDEX = 'keda-scaled-object';
+
 /** The kinds using the step, per manager: the autoscaler watches are shared, so they map to all of them. */
 const SCALING_KINDS = new WeakMap<Manager, ScalingKind[]>();
 
@@ -111,6 +115,15 @@ export class ScalerStep {
           .filter((r) => r.kind === 'ScaledObject')
           .flatMap((r) => this.scaledObjectOwners(obj.metadata.namespace, r.name)),
       ],
+    });
+    // KEDA's HPA by the ScaledObject it was made for, so finding a pattern's autoscalers is a lookup, not a scan.
+    this.cache('hpas').addIndex(KEDA_HPA_INDEX, (hpa) => {
+      const ns = hpa.metadata.namespace ?? '';
+      const names = (hpa.metadata.ownerReferences ?? [])
+        .filter((r) => r.kind === 'ScaledObject')
+        .map((r) => r.name);
+      const label = hpa.metadata.labels?.[SCALED_OBJECT_NAME_LABEL];
+      return [...new Set(label ? [...names, label] : names)].map((n) => `${ns}/${n}`);
     });
   }
 
@@ -188,7 +201,7 @@ export class ScalerStep {
     const plan = planSwitch({
       desired: mode === 'off' ? undefined : mode,
       observed: observeAutoscalers(
-        this.autoscalerObjects(ctx.namespace, keda),
+        this.autoscalerObjects(ctx.namespace, keda, input.owner.uid, scaledName(input)),
         input.owner,
         undefined,
         scaledName(input),
@@ -198,7 +211,8 @@ export class ScalerStep {
       deploymentReplicas: (deployment?.spec as { replicas?: number } | undefined)?.replicas,
     });
     for (const ref of plan.delete) {
-      await this.mgr.applier.delete(ref, 'Background', ctx.writes);
+      if (await this.mgr.applier.delete(ref, 'Background', ctx.writes))
+        ctx.changes.add(w.obj, 'Deleted', `${ref.kind} ${ref.name} (autoscaling is now ${mode})`);
     }
     // With autoscaling off the Deployment's own spec.replicas is applied; otherwise lift it once from 0.
     if (mode !== 'off' && plan.restoreReplicas !== undefined)
@@ -238,15 +252,8 @@ export class ScalerStep {
     for (const obj of engine.desired(input)) {
       const current = this.cache(CACHE_OF_KIND[obj.kind] ?? 'hpas').get(ctx.namespace, obj.metadata.name);
       const { changed, object } = await this.mgr.applier.apply(obj, current, ctx.writes);
-      if (changed) {
-        const verb = current ? 'Updated' : 'Created';
-        void this.mgr.recorder.event(regardingOf(w.obj), {
-          type: 'Normal',
-          reason: verb,
-          action: 'Reconcile',
-          note: `${verb.toLowerCase()} ${obj.kind} ${obj.metadata.name}`,
-        });
-      }
+      if (changed)
+        ctx.changes.add(w.obj, current ? 'Updated' : 'Created', `${obj.kind} ${obj.metadata.name}`);
       if (obj.kind === 'TriggerAuthentication') keep.add(obj.metadata.name);
       else primary = current ?? object;
     }
@@ -255,10 +262,16 @@ export class ScalerStep {
     return { mode, condition: scalerCondition(mode, status), status };
   }
 
-  /** Every autoscaler-related object in the namespace the caches know (ours and KEDA's own HPAs). */
-  private autoscalerObjects(namespace: string, keda: boolean): Obj[] {
+  /**
+   * The autoscaler objects that may belong to the owner: those it owns, and HPAs KEDA made for a
+   * ScaledObject named `scaledName` (observeAutoscalers decides which count). Index lookups: a scan of
+   * the namespace per reconcile made convergence quadratic in the number of patterns.
+   */
+  private autoscalerObjects(namespace: string, keda: boolean, ownerUid: string, scaledName: string): Obj[] {
     const names = keda ? ['hpas', 'scaledobjects', 'triggerauthentications'] : ['hpas'];
-    return names.flatMap((n) => this.cache(n).list(namespace));
+    const found = names.flatMap((n) => this.cache(n).byIndex(OWNER_INDEX, ownerUid));
+    found.push(...this.cache('hpas').byIndex(KEDA_HPA_INDEX, `${namespace}/${scaledName}`));
+    return [...new Set(found)];
   }
 
   private async scaleTo(ctx: ReconcileContext, deployment: string, replicas: number): Promise<void> {
@@ -271,22 +284,20 @@ export class ScalerStep {
     ctx.writes.writes++;
   }
 
-  private async remove(ctx: ReconcileContext, ...objs: (Obj | undefined)[]): Promise<void> {
-    for (const o of objs) {
-      if (!o) continue;
-      await this.mgr.applier.delete(
-        { apiVersion: o.apiVersion, kind: o.kind, namespace: ctx.namespace, name: o.metadata.name },
-        'Background',
-        ctx.writes,
-      );
-    }
-  }
-
   private async removeTriggerAuths(ctx: ReconcileContext, owner: Obj, keep: Set<string>): Promise<void> {
     const stale = this.cache('triggerauthentications')
-      .byIndex('owner', owner.metadata.uid ?? '')
+      .byIndex(OWNER_INDEX, owner.metadata.uid ?? '')
       .filter((ta) => !keep.has(ta.metadata.name));
-    await this.remove(ctx, ...stale);
+    for (const ta of stale) {
+      const ref = {
+        apiVersion: ta.apiVersion,
+        kind: ta.kind,
+        namespace: ctx.namespace,
+        name: ta.metadata.name,
+      };
+      if (await this.mgr.applier.delete(ref, 'Background', ctx.writes))
+        ctx.changes.add(owner, 'Deleted', `TriggerAuthentication ${ta.metadata.name} (no longer needed)`);
+    }
   }
 }
 

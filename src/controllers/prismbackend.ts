@@ -120,10 +120,8 @@ export class PrismBackendReconciler implements Reconciler {
     const desired = connectionConfigMapFor(ownerOf(backend), backend.spec);
     const current = this.mgr.cache<Obj>(CONFIGMAPS_CACHE).get(ctx.namespace, desired.metadata.name);
     const { changed } = await this.mgr.applier.apply(desired, current, ctx.writes);
-    if (changed) {
-      const verb = current ? 'Updated' : 'Created';
-      this.event(backend, 'Normal', verb, `${verb.toLowerCase()} ConfigMap ${desired.metadata.name}`);
-    }
+    if (changed)
+      ctx.changes.add(backend, current ? 'Updated' : 'Created', `ConfigMap ${desired.metadata.name}`);
   }
 
   /** Step: keep the probe schedule in line with the spec; read the last reported result. */

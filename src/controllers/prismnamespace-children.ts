@@ -56,10 +56,8 @@ export class TenantChildren {
       if (!cache) throw new Error(`no cache for ${obj.kind}`);
       const current = this.mgr.cache<Obj>(cache).get(obj.metadata.namespace, obj.metadata.name);
       const { changed } = await this.mgr.applier.apply(obj, current, ctx.writes);
-      if (changed) {
-        const verb = current ? 'updated' : 'created';
-        this.event(tenant, current ? 'Updated' : 'Created', `${verb} ${obj.kind} ${obj.metadata.name}`);
-      }
+      if (changed)
+        ctx.changes.add(tenant, current ? 'Updated' : 'Created', `${obj.kind} ${obj.metadata.name}`);
     }
   }
 
@@ -82,10 +80,10 @@ export class TenantChildren {
           name: child.metadata.name,
         };
         if (await this.mgr.applier.delete(ref, 'Background', ctx.writes)) {
-          this.event(
+          ctx.changes.add(
             tenant,
             'Deleted',
-            `deleted ${resource.kind} ${child.metadata.name} (no longer in the spec)`,
+            `${resource.kind} ${child.metadata.name} (no longer in the spec)`,
           );
         }
       }

@@ -203,13 +203,7 @@ export class PrismPatternReconciler implements Reconciler {
     const current = this.cache<Obj>(cacheName).get(ctx.namespace, name);
     if (desired) {
       const { changed } = await this.mgr.applier.apply(desired, current, ctx.writes);
-      if (changed)
-        this.event(
-          pattern,
-          'Normal',
-          current ? 'Updated' : 'Created',
-          `${current ? 'updated' : 'created'} ${desired.kind} ${name}`,
-        );
+      if (changed) ctx.changes.add(pattern, current ? 'Updated' : 'Created', `${desired.kind} ${name}`);
       return;
     }
     if (!current || !isOwnedBy(current, pattern)) return;
@@ -220,8 +214,7 @@ export class PrismPatternReconciler implements Reconciler {
       'Background',
       ctx.writes,
     );
-    if (deleted)
-      this.event(pattern, 'Normal', 'Deleted', `deleted ${resource.kind} ${name} (no longer in the spec)`);
+    if (deleted) ctx.changes.add(pattern, 'Deleted', `${resource.kind} ${name} (no longer in the spec)`);
   }
 
   private deployment(ctx: ReconcileContext): Obj | undefined {

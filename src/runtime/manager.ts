@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Applier, type Obj, type WriteCounter } from './apply.js';
+import { ChangeNotes } from './change-notes.js';
 import { RestMapper } from './discovery.js';
 import { EventRecorder } from './events.js';
 import { Informer, type InformerOptions, type KubeObject, type ResourceRef } from './informer.js';
@@ -32,6 +33,8 @@ export interface ReconcileContext extends ReconcileRequest {
   writes: WriteCounter;
   /** Aborted when leadership is lost or the manager stops. */
   signal: AbortSignal;
+  /** Children this reconcile created, updated or deleted: one Normal event per owner when it ends. */
+  changes: ChangeNotes;
 }
 
 export interface ReconcileResult {
@@ -312,13 +315,14 @@ export class Manager {
     }
     const controller = controllerName(req.kind);
     const log = this.log.child({ controller, namespace: req.namespace, name: req.name });
-    const writes = { writes: 0 };
+    const signal = this.leaderAbort.signal;
+    const ctx: ReconcileContext = { ...req, log, writes: { writes: 0 }, changes: new ChangeNotes(), signal };
     const started = performance.now();
     this.metrics.activeWorkers.inc({ controller });
     let outcome: ReconcileOutcome = 'success';
     let error: unknown;
     try {
-      const result = await reconciler.reconcile({ ...req, log, writes, signal: this.leaderAbort.signal });
+      const result = await reconciler.reconcile(ctx);
       this.queue.forget(key);
       if (result?.requeueAfterMs !== undefined && result.requeueAfterMs > 0) {
         outcome = 'requeue_after';
@@ -337,11 +341,12 @@ export class Manager {
       }
     } finally {
       this.metrics.activeWorkers.dec({ controller });
+      ctx.changes.flush(this.recorder); // what was done stays told, even when a later step failed
     }
     const seconds = (performance.now() - started) / 1000;
     this.metrics.reconcileTime.observe({ controller }, seconds);
     this.metrics.reconcileTotal.inc({ controller, result: outcome });
-    const summary = { result: outcome, durationMs: Math.round(seconds * 1000), writes: writes.writes };
+    const summary = { result: outcome, durationMs: Math.round(seconds * 1000), writes: ctx.writes.writes };
     if (error)
       log.error('reconcile failed', {
         ...summary,

@@ -42,6 +42,10 @@ const STEADY_SECONDS = knob('STEADY_SECONDS', 60);
 // The event recorder folds repeats into a series written up to 10 s later: that tail belongs to convergence.
 const SETTLE_SECONDS = knob('SETTLE_SECONDS', 15);
 const UPDATES = knob('UPDATES', 10_000);
+// The longest wait for kube-controller-manager to stop changing workload status before P2.
+const QUIET_CAP_SECONDS = knob('QUIET_CAP_SECONDS', 900);
+// Keep the bodies of the operator's pattern status patches, to see which fields a steady-state write changed.
+const STATUS_BODIES = process.env.STATUS_BODIES === '1';
 const OUT = process.env.OUT ?? join(repoRoot, 'bench-results', 'report.json');
 const OPERATOR_UA = 'prism-operator';
 const BENCH_UA = 'prism-bench';
@@ -57,7 +61,10 @@ async function main(): Promise<void> {
     startedAt: new Date().toISOString(),
   };
   const workDir = mkdtempSync(join(tmpdir(), 'prism-bench-'));
-  const audit = auditArgs(workDir);
+  const audit = auditArgs(
+    workDir,
+    STATUS_BODIES ? { group: 'prism.io', resources: ['prismpatterns/status'] } : undefined,
+  );
   log('starting the control plane (audit log on)');
   // Thousands of Services need more than the launcher's /24 (its first address, 10.0.0.1, stays the same).
   const extraApiServerArgs = [...audit.args, '--service-cluster-ip-range=10.0.0.0/16'];
@@ -121,7 +128,19 @@ async function main(): Promise<void> {
     report.p4 = memory;
     log(`P4 ${JSON.stringify(memory)} (kubeconfig ${cp.kubeconfigPath})`);
 
-    // P2: a quiet minute, after the settle period.
+    // P2: a quiet minute, once kube-controller-manager has caught up (with no nodes its Deployment and
+    // ReplicaSet controllers, at their default 20 QPS, keep changing Deployment status for minutes after
+    // the operator converged, and the operator rightly mirrors those changes) and after the settle period.
+    const t2 = Date.now();
+    const controllersQuiet = await waitForQuiet(
+      auditLog,
+      'kube-controller-manager',
+      5_000,
+      QUIET_CAP_SECONDS * 1000,
+    );
+    log(
+      `kube-controller-manager ${controllersQuiet ? 'quiet' : 'still writing'} after ${seconds(Date.now() - t2)} s`,
+    );
     const a1 = auditLog.offset();
     await sleep(SETTLE_SECONDS * 1000);
     const settleWrites = auditLog.events(a1).filter(byUserAgent(OPERATOR_UA)).filter(isWrite);
@@ -132,6 +151,13 @@ async function main(): Promise<void> {
     report.p2 = {
       seconds: STEADY_SECONDS,
       settleSeconds: SETTLE_SECONDS,
+      waitedForControllersSeconds: seconds(Date.now() - t2) - SETTLE_SECONDS - STEADY_SECONDS,
+      controllersQuiet,
+      // Writes by kube-controller-manager in the same window (other than Events and Leases): status changes the operator may mirror.
+      controllerManagerWrites: auditLog
+        .events(a2)
+        .filter(byUserAgent('kube-controller-manager'))
+        .filter((e) => isWrite(e) && !['events', 'leases'].includes(resourceOf(e))).length,
       settleWritesByResource: tally(settleWrites, (e) => `${e.verb} ${resourceOf(e)}`),
       writes: quietWrites.length,
       writesExcludingLeases: quietWrites.filter((e) => resourceOf(e) !== 'leases').length,
@@ -139,6 +165,15 @@ async function main(): Promise<void> {
       requestsByVerb: tally(quiet, (e) => e.verb),
     };
     log(`P2 ${JSON.stringify(report.p2)}`);
+    if (STATUS_BODIES) {
+      const bodies = join(dirname(OUT), 'p2-status-patches.jsonl');
+      const lines = [...settleWrites, ...quietWrites]
+        .filter((e) => resourceOf(e) === 'prismpatterns/status')
+        .map((e) => JSON.stringify({ at: e.stageTimestamp, name: e.objectRef?.name, body: e.requestObject }));
+      mkdirSync(dirname(bodies), { recursive: true });
+      writeFileSync(bodies, lines.join('\n') + '\n');
+      log(`P2 status patch bodies written to ${bodies}`);
+    }
 
     // P5: UPDATES spec changes spread over the N patterns, as fast as the client goes.
     const r0 = await op.metric('controller_runtime_reconcile_total');
@@ -228,6 +263,32 @@ async function waitConverged(client: KubeClient, ns: string, expected: number): 
     if (isConverged(c, expected)) return;
     if (Date.now() > deadline) throw new Error(`not converged after 30 min: ${JSON.stringify(c)}`);
     await sleep(1000);
+  }
+}
+
+/**
+ * Waits until `userAgent` has written nothing but Events and Leases for `quietMs` (by the audit log's
+ * timestamps); false when `capMs` passed first.
+ */
+async function waitForQuiet(
+  auditLog: AuditLog,
+  userAgent: string,
+  quietMs: number,
+  capMs: number,
+): Promise<boolean> {
+  const deadline = Date.now() + capMs;
+  let from = auditLog.offset();
+  let lastWriteMs = Date.now();
+  for (;;) {
+    await sleep(1000);
+    const { events, next } = auditLog.read(from);
+    for (const e of events.filter(byUserAgent(userAgent))) {
+      if (isWrite(e) && !['events', 'leases'].includes(resourceOf(e)))
+        lastWriteMs = Math.max(lastWriteMs, Date.parse(e.stageTimestamp));
+    }
+    from = next;
+    if (Date.now() - lastWriteMs >= quietMs) return true;
+    if (Date.now() > deadline) return false;
   }
 }
 

@@ -122,8 +122,20 @@ describe('the PrismPattern reconciler', function () {
     expect(p.status.phase).to.be.oneOf(['Pending', 'Progressing']);
     expect(condition(p, 'Ready')).to.include({ status: 'False' });
     expect(condition(p, 'ScalerReady')).to.include({ status: 'True', reason: 'AutoscalingDisabled' });
-    const events = (await get(`/apis/events.k8s.io/v1/namespaces/${ns}/events`)).items as Json[];
-    expect(events.some((e) => e.reason === 'Created' && e.regarding.name === 'orders')).to.equal(true);
+    // One event tells everything the first reconcile created (not one event, and one series patch, per child).
+    const created = await eventually(
+      async () => {
+        const events = (await get(`/apis/events.k8s.io/v1/namespaces/${ns}/events`)).items as Json[];
+        const found = events.filter((e) => e.reason === 'Created' && e.regarding.name === 'orders');
+        return found.length > 0 ? found : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the Created event' },
+    );
+    expect(created).to.have.length(1);
+    expect(created[0]!.note).to.equal(
+      'created ConfigMap orders-config, Deployment orders, Service orders, PodDisruptionBudget orders',
+    );
+    expect(created[0]!.series).to.equal(undefined);
   });
 
   it('accepts edits to pattern and backend (the selector never changes) and rolls pods on config changes', async () => {

@@ -13,6 +13,8 @@ export interface AuditEvent {
   verb: string;
   userAgent?: string;
   requestURI: string;
+  /** The request body, only for requests an audit rule logs at level Request. */
+  requestObject?: unknown;
   objectRef?: {
     resource?: string;
     subresource?: string;
@@ -30,7 +32,11 @@ export interface AuditEvent {
  * JSON lines to `<dir>/audit.log`. One event per request: RequestReceived is
  * omitted, so each request is counted once at ResponseComplete (or Panic).
  */
-export function auditArgs(dir: string): { args: string[]; logPath: string } {
+export function auditArgs(
+  dir: string,
+  /** Also keep the request bodies of writes to these resources (e.g. `prismpatterns/status`), to see what changed. */
+  bodiesOf: { group: string; resources: string[] } = { group: '', resources: [] },
+): { args: string[]; logPath: string } {
   const policyPath = join(dir, 'audit-policy.yaml');
   const logPath = join(dir, 'audit.log');
   writeFileSync(
@@ -39,7 +45,12 @@ export function auditArgs(dir: string): { args: string[]; logPath: string } {
       apiVersion: 'audit.k8s.io/v1',
       kind: 'Policy',
       omitStages: ['RequestReceived'],
-      rules: [{ level: 'Metadata' }],
+      rules: [
+        ...(bodiesOf.resources.length > 0
+          ? [{ level: 'Request', verbs: ['patch', 'update'], resources: [bodiesOf] }]
+          : []),
+        { level: 'Metadata' },
+      ],
     }),
   );
   return {
@@ -66,17 +77,23 @@ export class AuditLog {
 
   /** Events written between two offsets (complete lines only). */
   events(from: number, to = this.offset()): AuditEvent[] {
-    if (to <= from) return [];
+    return this.read(from, to).events;
+  }
+
+  /** Complete events from `from` on, and the offset just after the last of them (where to read next). */
+  read(from: number, to = this.offset()): { events: AuditEvent[]; next: number } {
+    if (to <= from) return { events: [], next: from };
     const fd = openSync(this.path, 'r');
     try {
       const buf = Buffer.alloc(to - from);
       readSync(fd, buf, 0, buf.length, from);
-      const text = buf.toString('utf8');
-      const complete = text.slice(0, text.lastIndexOf('\n') + 1);
-      return complete
+      const complete = buf.subarray(0, buf.lastIndexOf(0x0a) + 1);
+      const events = complete
+        .toString('utf8')
         .split('\n')
         .filter((l) => l.trim() !== '')
         .map((l) => JSON.parse(l) as AuditEvent);
+      return { events, next: from + complete.length };
     } finally {
       closeSync(fd);
     }
