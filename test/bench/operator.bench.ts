@@ -7,7 +7,8 @@
 // OPERATOR_DIST (another build inside the repository, for before/after runs).
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import https from 'node:https';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
@@ -29,7 +30,7 @@ import {
 } from '../support/pattern-load.js';
 import { binDir, crdDir, repoRoot } from '../support/paths.js';
 import { sleep } from '../support/wait.js';
-import { machineInfo, printTable } from './report.js';
+import { CpuMeter, machineInfo, printTable } from './report.js';
 
 const run = promisify(execFile);
 const knob = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -42,6 +43,11 @@ const STEADY_SECONDS = knob('STEADY_SECONDS', 60);
 // The event recorder folds repeats into a series written up to 10 s later: that tail belongs to convergence.
 const SETTLE_SECONDS = knob('SETTLE_SECONDS', 15);
 const UPDATES = knob('UPDATES', 10_000);
+// Client concurrency of the P5 updates; higher sends them faster than the operator reconciles.
+const UPDATE_CONCURRENCY = knob('UPDATE_CONCURRENCY', CONCURRENCY);
+// With a value, CPU profiles of kube-apiserver for that many seconds from the start of the baseline and of P1
+// (bench-results/apiserver-*.pprof; read with `go tool pprof -top bin/kube-apiserver <file>`).
+const PROFILE_SECONDS = knob('APISERVER_PROFILE_SECONDS', 0);
 // The longest wait for kube-controller-manager to stop changing workload status before P2.
 const QUIET_CAP_SECONDS = knob('QUIET_CAP_SECONDS', 900);
 // Keep the bodies of the operator's pattern status patches, to see which fields a steady-state write changed.
@@ -56,7 +62,8 @@ const seconds = (ms: number) => Math.round(ms / 100) / 10;
 async function main(): Promise<void> {
   const report: Record<string, unknown> = {
     command: `make bench N=${N} N_LARGE=${N_LARGE} CONCURRENCY=${CONCURRENCY} WORKERS=${WORKERS}`,
-    knobs: { N, N_LARGE, CONCURRENCY, WORKERS, STEADY_SECONDS, SETTLE_SECONDS, UPDATES },
+    knobs: { N, N_LARGE, CONCURRENCY, WORKERS, STEADY_SECONDS, SETTLE_SECONDS, UPDATES, UPDATE_CONCURRENCY },
+    operatorNodeArgs: process.env.OPERATOR_NODE_ARGS ?? '',
     machine: await machineInfo(binDir),
     startedAt: new Date().toISOString(),
   };
@@ -67,7 +74,11 @@ async function main(): Promise<void> {
   );
   log('starting the control plane (audit log on)');
   // Thousands of Services need more than the launcher's /24 (its first address, 10.0.0.1, stays the same).
-  const extraApiServerArgs = [...audit.args, '--service-cluster-ip-range=10.0.0.0/16'];
+  const extraApiServerArgs = [
+    ...audit.args,
+    '--service-cluster-ip-range=10.0.0.0/16',
+    ...(PROFILE_SECONDS > 0 ? ['--profiling=true'] : []),
+  ];
   const cp = await ControlPlane.start({ binDir, extraApiServerArgs, onProgress: log });
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(cp.kubeconfigPath);
@@ -86,7 +97,15 @@ async function main(): Promise<void> {
     await installKedaCrds(kubectl);
     await kubectl('wait', '--for=condition=Established', '--all', 'crd', '--timeout=60s');
 
-    report.baseline = await baseline(client, kubectl);
+    const [etcdPid, apiServerPid, controllerManagerPid] = cp.pids;
+    const controlPlanePids = {
+      etcd: etcdPid!,
+      kubeApiServer: apiServerPid!,
+      kubeControllerManager: controllerManagerPid!,
+    };
+    const profiles: Promise<void>[] = [];
+    if (PROFILE_SECONDS > 0) profiles.push(apiServerProfile(cp, 'baseline'));
+    report.baseline = await baseline(client, kubectl, controlPlanePids);
     log(`baseline: ${JSON.stringify(report.baseline)}`);
 
     await kubectl('create', 'namespace', 'bench');
@@ -100,11 +119,16 @@ async function main(): Promise<void> {
     await operator.ready();
     await sleep(3000); // leadership and cache sync
     const op = operator;
+    // P4 with no patterns: what the process costs before it caches anything of ours.
+    const idleMemory = await memoryOf(op, 0);
 
     // P1 + P3: create N patterns, wait for convergence, count what the operator asked of the API server.
     const a0 = auditLog.offset();
     const reconciles0 = await op.metric('controller_runtime_reconcile_total');
+    const p1Cpu = CpuMeter.start({ ...controlPlanePids, operator: op.pid });
+    if (PROFILE_SECONDS > 0) profiles.push(apiServerProfile(cp, 'operator'));
     const p1Ms = await createAndConverge(client, 0, N);
+    const p1CpuSeconds = p1Cpu.used();
     await sleep(2000);
     const convergenceEvents = auditLog.events(a0).filter(byUserAgent(OPERATOR_UA));
     const byVerb = tally(convergenceEvents, (e) => e.verb);
@@ -113,6 +137,9 @@ async function main(): Promise<void> {
       operatorSeconds: seconds(p1Ms),
       baselineSeconds: seconds(base.ms),
       ratio: round2(p1Ms / base.ms),
+      // Where the time went: CPU seconds per process while converging, against the baseline's (2 cores).
+      cpuSeconds: p1CpuSeconds,
+      baselineCpuSeconds: (report.baseline as { cpuSeconds: object }).cpuSeconds,
     };
     report.p3 = {
       requestsPerPattern: round2(convergenceEvents.length / N),
@@ -123,8 +150,9 @@ async function main(): Promise<void> {
     };
     log(`P1 ${JSON.stringify(report.p1)}\nP3 ${JSON.stringify(report.p3)}`);
 
+    await Promise.all(profiles);
     // P4 at N.
-    const memory: Record<string, unknown>[] = [await memoryOf(op, N)];
+    const memory: Record<string, unknown>[] = [idleMemory, await memoryOf(op, N)];
     report.p4 = memory;
     log(`P4 ${JSON.stringify(memory)} (kubeconfig ${cp.kubeconfigPath})`);
 
@@ -178,7 +206,7 @@ async function main(): Promise<void> {
     // P5: UPDATES spec changes spread over the N patterns, as fast as the client goes.
     const r0 = await op.metric('controller_runtime_reconcile_total');
     const t5 = Date.now();
-    await inPool(range(0, UPDATES), CONCURRENCY, (k) =>
+    await inPool(range(0, UPDATES), UPDATE_CONCURRENCY, (k) =>
       client.request({
         method: 'PATCH',
         path: `${patternsPath('bench')}/${loadName(k % N)}`,
@@ -192,6 +220,7 @@ async function main(): Promise<void> {
     report.p5 = {
       updates: UPDATES,
       patterns: N,
+      concurrency: UPDATE_CONCURRENCY,
       updateSeconds: seconds(updateMs),
       convergedSeconds: seconds(Date.now() - t5 - 3000),
       reconciles: (await op.metric('controller_runtime_reconcile_total')) - r0,
@@ -214,6 +243,7 @@ async function main(): Promise<void> {
     await cp.stop();
   }
   report.finishedAt = new Date().toISOString();
+  report.loadAverageAtEnd = loadavg().map((l) => Math.round(l * 100) / 100);
   mkdirSync(dirname(OUT), { recursive: true });
   writeFileSync(OUT, JSON.stringify(report, null, 2) + '\n');
   printTable(report);
@@ -230,10 +260,12 @@ const round2 = (x: number) => Math.round(x * 100) / 100;
 async function baseline(
   client: KubeClient,
   kubectl: (...a: string[]) => Promise<string>,
-): Promise<{ ms: number; objects: number }> {
+  pids: Record<string, number>,
+): Promise<{ ms: number; objects: number; cpuSeconds: Record<string, number> }> {
   const ns = 'bench-baseline';
   await kubectl('create', 'namespace', ns);
   let objects = 0;
+  const cpu = CpuMeter.start(pids);
   const t0 = Date.now();
   await inPool(range(0, N), CONCURRENCY, async (i) => {
     const [pattern] = await createPatterns(client, ns, [i], 1);
@@ -243,9 +275,10 @@ async function baseline(
     }
   });
   const ms = Date.now() - t0;
+  const cpuSeconds = cpu.used();
   log(`baseline done in ${seconds(ms)} s; deleting its namespace`);
   await kubectl('delete', 'namespace', ns, '--timeout=600s');
-  return { ms, objects };
+  return { ms, objects, cpuSeconds };
 }
 
 async function createAndConverge(client: KubeClient, from: number, to: number): Promise<number> {
@@ -290,6 +323,31 @@ async function waitForQuiet(
     if (Date.now() - lastWriteMs >= quietMs) return true;
     if (Date.now() > deadline) return false;
   }
+}
+
+/** Saves a CPU profile of kube-apiserver, taken over the next PROFILE_SECONDS. */
+async function apiServerProfile(cp: ControlPlane, label: string): Promise<void> {
+  const file = join(dirname(OUT), `apiserver-${label}.pprof`);
+  const { ca, cert, key } = cp.tls;
+  const body = await new Promise<Buffer>((resolve, reject) => {
+    const req = https.get(
+      `${cp.server}/debug/pprof/profile?seconds=${PROFILE_SECONDS}`,
+      { ca, cert, key },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve(Buffer.concat(chunks))
+            : reject(new Error(`pprof: HTTP ${res.statusCode}`)),
+        );
+      },
+    );
+    req.on('error', reject);
+  });
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, body);
+  log(`kube-apiserver profile (${label}) written to ${file}`);
 }
 
 async function memoryOf(op: OperatorProcess, patterns: number): Promise<Record<string, unknown>> {

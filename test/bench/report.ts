@@ -1,5 +1,6 @@
 // Machine description and the printed summary of the operator benchmark.
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, release } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -53,4 +54,40 @@ export function printTable(r: Json): void {
     row('P5 reconciles for updates', `${r.p5?.reconciles} for ${r.p5?.updates} updates`, '≤ 1,100'),
   ];
   process.stdout.write(out.join(''));
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc; 0 when it is gone. */
+export function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/** Linux's USER_HZ: 100 on every architecture Node supports. */
+const CLOCK_TICKS = 100;
+
+/** CPU seconds each named process used between two snapshots. */
+export class CpuMeter {
+  private constructor(
+    private readonly pids: Record<string, number>,
+    private readonly start: Record<string, number>,
+  ) {}
+
+  static start(pids: Record<string, number>): CpuMeter {
+    return new CpuMeter(pids, Object.fromEntries(Object.entries(pids).map(([n, p]) => [n, cpuSecondsOf(p)])));
+  }
+
+  used(): Record<string, number> {
+    return Object.fromEntries(
+      Object.entries(this.pids).map(([n, p]) => [
+        n,
+        Math.round((cpuSecondsOf(p) - this.start[n]!) * 10) / 10,
+      ]),
+    );
+  }
 }
