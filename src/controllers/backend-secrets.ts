@@ -73,6 +73,8 @@ export function watchSecrets(
   mgr.watch(SECRETS_CACHE, {
     resource: SECRET_RESOURCE,
     transform: secretKeysOnly,
+    // The cache holds no values, so a changed value shows only as a new resourceVersion: every update counts.
+    predicate: () => true,
     map: (s) => backendsReferencing(s.metadata.namespace ?? '', s.metadata.name),
   });
 }

@@ -18,7 +18,10 @@ export function watchShared(mgr: Manager, name: string, spec: WatchSpec): void {
   const enqueue = (obj: Obj) => {
     for (const key of spec.map(obj)) mgr.enqueue(key);
   };
+  const worthIt = mgr.updatePredicate(spec);
   informer.onAdd(enqueue);
-  informer.onUpdate((_old, cur) => enqueue(cur));
+  informer.onUpdate((old, cur) => {
+    if (worthIt(old, cur)) enqueue(cur);
+  });
   informer.onDelete(enqueue);
 }

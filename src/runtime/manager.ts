@@ -4,7 +4,7 @@
 // readiness and metrics. It knows nothing about what the reconcilers do.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfigLike } from './kubeconfig.js';
 import { Applier, type Obj, type WriteCounter } from './apply.js';
 import { ChangeNotes } from './change-notes.js';
 import { RestMapper } from './discovery.js';
@@ -14,6 +14,7 @@ import { KubeClient, type RequestObserver } from './kube-client.js';
 import { LeaderElector } from './leader-election.js';
 import type { Logger } from './logger.js';
 import { OperatorMetrics, type ReconcileOutcome } from './metrics.js';
+import { relatedChanged, specOrMetadataChanged, type UpdatePredicate } from './predicates.js';
 import { controllerName, parseKey } from './keys.js';
 import { QueueMetrics } from './queue-metrics.js';
 import { defaultControllerRateLimiter } from './ratelimit.js';
@@ -88,10 +89,16 @@ export interface WatchSpec {
   map: (obj: Obj) => string[];
   /** A primary resource: every object is reconciled when leadership starts. */
   primary?: boolean;
+  /**
+   * Which updates enqueue (adds and deletes always do). Default: for a primary, a spec or
+   * metadata change (its own status writes do not re-queue it); otherwise anything but
+   * bookkeeping (see predicates.ts).
+   */
+  predicate?: UpdatePredicate;
 }
 
 export interface ManagerOptions {
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeConfigLike;
   config: ManagerConfig;
   logger: Logger;
   metrics?: OperatorMetrics;
@@ -197,13 +204,22 @@ export class Manager {
       if (!this.leading) return; // standbys keep their caches warm but do not reconcile
       for (const key of spec.map(obj as Obj)) this.queue.add(key);
     };
+    const worthIt = this.updatePredicate(spec);
     informer.onAdd(enqueue);
-    informer.onUpdate((_old, cur) => enqueue(cur));
+    informer.onUpdate((old, cur) => {
+      if (worthIt(old as Obj, cur as Obj)) enqueue(cur);
+    });
     informer.onDelete(enqueue);
     this.watched.set(name, { informer, spec });
     // Watches added after start (e.g. for a CRD installed later) start at once.
     if (this.startedAt > 0) informer.start();
     return informer;
+  }
+
+  /** The update filter a watch spec asks for, or the default for its role. */
+  updatePredicate(spec: Pick<WatchSpec, 'primary' | 'predicate'>): UpdatePredicate {
+    if (spec.predicate) return spec.predicate;
+    return spec.primary ? specOrMetadataChanged : relatedChanged;
   }
 
   /** Whether a watch of this name exists (started or not). */
@@ -387,7 +403,7 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function hostOf(kc: KubeConfig): string {
+function hostOf(kc: KubeConfigLike): string {
   try {
     return new URL(kc.getCurrentCluster()?.server ?? '').host;
   } catch {
