@@ -1,7 +1,7 @@
 // The operator process: configuration, logger, manager, reconcilers, signals.
-import * as k8s from '@kubernetes/client-node';
 import { ConfigError, parseConfig, type OperatorConfig } from './config.js';
 import { registerControllers } from './controllers/index.js';
+import { loadKubeConfig, type KubeConfigLike } from './runtime/kubeconfig.js';
 import { createLogger, type Logger } from './runtime/logger.js';
 import { Manager, type ManagerConfig } from './runtime/manager.js';
 import { parseBindAddress } from './runtime/server.js';
@@ -44,8 +44,7 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
     throw err;
   }
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
-  const kubeConfig = new k8s.KubeConfig();
-  kubeConfig.loadFromDefault();
+  const kubeConfig = await loadKubeConfig({ env });
   const manager = await buildOperator(config, kubeConfig, logger);
   const started: { webhooks?: WebhookServer } = {};
 
@@ -71,7 +70,7 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
 /** The manager with every reconciler registered, not started yet (run and local-run share it). */
 export async function buildOperator(
   config: OperatorConfig,
-  kubeConfig: k8s.KubeConfig,
+  kubeConfig: KubeConfigLike,
   logger: Logger,
 ): Promise<Manager> {
   const manager = await Manager.create({ kubeConfig, config: managerConfig(config), logger });
@@ -88,7 +87,7 @@ export async function buildOperator(
 export async function startOperator(
   manager: Manager,
   config: OperatorConfig,
-  kubeConfig: k8s.KubeConfig,
+  kubeConfig: KubeConfigLike,
   logger: Logger,
 ): Promise<WebhookServer | undefined> {
   let webhooks: WebhookServer | undefined;

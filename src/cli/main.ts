@@ -6,7 +6,6 @@
 import { crdYaml } from '../api/v1alpha1/crd.js';
 import { KINDS } from '../api/v1alpha1/kinds.js';
 import { run } from '../main.js';
-import { localRun } from './local-run.js';
 import { USAGE, renderCommand } from './render-command.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -25,12 +24,15 @@ async function main(argv: string[]): Promise<number> {
     case 'run':
       await run(rest, process.env);
       return -1; // keeps running
-    case 'local-run':
+    case 'local-run': {
+      // Loaded only here: it brings in @kubernetes/client-node, which `run` does without (memory).
+      const { localRun } = await import('./local-run.js');
       await localRun(rest, process.env, {
         progress: (line) => process.stderr.write(`${line}\n`),
         stdoutIsTTY: process.stdout.isTTY,
       });
       return -1;
+    }
     default:
       await run(argv, process.env);
       return -1;

@@ -1,12 +1,12 @@
-// A small Kubernetes REST client over node:https, configured from a client-node
-// KubeConfig. The runtime owns its HTTP (rather than client-node's generated
+// A small Kubernetes REST client over node:https, configured from a kubeconfig
+// (ours or client-node's, see kubeconfig.ts). The runtime owns its HTTP (rather than client-node's generated
 // APIs) for four reasons: raw JSON in and out (client-node's model serializer
 // drops fields it has no attribute for), keep-alive connection reuse, watch
 // streams with our own inactivity timeout, and one place to count requests.
 import { Agent, request as httpsRequest, type RequestOptions as HttpsRequestOptions } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfigLike } from './kubeconfig.js';
 
 export type Verb = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -99,7 +99,7 @@ export class KubeClient {
   private staticHeaders: Record<string, string> | undefined;
 
   private constructor(
-    private readonly kubeConfig: KubeConfig,
+    private readonly kubeConfig: KubeConfigLike,
     private readonly agent: Agent,
     private readonly options: KubeClientOptions,
     private readonly dynamicAuth: boolean,
@@ -110,7 +110,7 @@ export class KubeClient {
     this.userAgent = options.userAgent ?? 'prism-operator';
   }
 
-  static async create(kubeConfig: KubeConfig, options: KubeClientOptions = {}): Promise<KubeClient> {
+  static async create(kubeConfig: KubeConfigLike, options: KubeClientOptions = {}): Promise<KubeClient> {
     if (!kubeConfig.getCurrentCluster()) throw new Error('the kubeconfig has no current cluster');
     const tls: HttpsRequestOptions = {};
     await kubeConfig.applyToHTTPSOptions(tls);
