@@ -3,7 +3,6 @@
 // renewed before expiry, and the CA bundle patched into the webhook
 // configurations so the API server trusts it.
 import { isIP } from 'node:net';
-import { createCA, issueCert } from '../runtime/pki.js';
 import { isConflict, isNotFound, KubeApiError, type KubeClient } from '../runtime/kube-client.js';
 import type { Logger } from '../runtime/logger.js';
 import type { ServingCert } from '../runtime/server.js';
@@ -167,6 +166,8 @@ export class CertRotator {
   private async issue(previous: StoredCert | undefined): Promise<StoredCert> {
     const validDays = this.opts.validityMs / DAY_MS;
     const now = this.now();
+    // Loaded when first issuing: the X.509 library costs ~18 MiB of memory that cert-manager mode never needs.
+    const { createCA, issueCert } = await import('../runtime/pki.js');
     const ca = await createCA(`prism-operator-webhook-ca@${Math.floor(now.getTime() / 1000)}`, validDays);
     const [first] = this.opts.hosts;
     const serving = await issueCert(ca, {
