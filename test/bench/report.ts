@@ -52,6 +52,11 @@ export function printTable(r: Json): void {
       ),
     ),
     row('P5 reconciles for updates', `${r.p5?.reconciles} for ${r.p5?.updates} updates`, '≤ 1,100'),
+    row(
+      'P5 same, each pattern in a burst',
+      `${r.p5bursts?.reconciles} for ${r.p5bursts?.updates} updates`,
+      '',
+    ),
   ];
   process.stdout.write(out.join(''));
 }
