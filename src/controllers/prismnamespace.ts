@@ -54,6 +54,8 @@ export const TENANT_CACHE = 'prismnamespaces';
 const BACKEND_CACHE = 'tenant-backends';
 /** A requeue-after is capped so a far-off ttl never overflows a timer. */
 const MAX_REQUEUE_MS = 6 * 3_600_000;
+/** Between reporting Terminating and dropping the finalizer (the cache catches up meanwhile). */
+const FINALIZER_PASS_MS = 250;
 
 export interface TenantOptions {
   /** False when the operator watches only some namespaces: it may not create Namespaces then. */
@@ -156,7 +158,9 @@ export class PrismNamespaceReconciler implements Reconciler {
       },
       ctx.writes,
     );
-    return outcome.phase === 'applied' ? outcome.result : undefined;
+    if (outcome.phase === 'applied') return outcome.result;
+    const { requeueAfterMs } = outcome.outcome;
+    return requeueAfterMs ? { requeueAfterMs } : undefined;
   }
 
   /** Provisions the tenant; returns a requeue at the ttl's expiry. */
@@ -304,8 +308,9 @@ export class PrismNamespaceReconciler implements Reconciler {
       }
     }
     // The status write moved the resourceVersion the finalizer patch carries: drop the
-    // finalizer on the next pass, which the status change itself triggers.
-    return { done: !reported };
+    // finalizer on the next pass. Asked for here: a status write does not re-queue its own
+    // object, and a Namespace this tenant never managed sends no event either.
+    return reported ? { done: false, requeueAfterMs: FINALIZER_PASS_MS } : { done: true };
   }
 
   /** Ready=False with the problem, said once per generation and reason, nothing else written. */
