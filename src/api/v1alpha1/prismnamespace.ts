@@ -188,7 +188,10 @@ export const PrismNamespaceSpec = Type.Object(
     displayName: Type.Optional(
       Type.String({
         description: 'Human-readable name, set as the prism.io/display-name annotation.',
+        minLength: 1,
         maxLength: 256,
+        // Shown by kubectl and UIs: no NUL, newlines or terminal escape sequences.
+        pattern: '^[^\\x00-\\x1F\\x7F]+$',
       }),
     ),
     labels: Type.Optional(

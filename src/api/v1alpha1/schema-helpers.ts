@@ -61,7 +61,14 @@ export function intOrPercent(description: string): TUnsafe<string | number> {
   });
 }
 
-export const int32 = (opts: SchemaOptions = {}) => Type.Integer({ format: 'int32', ...opts });
+/**
+ * A 32-bit integer. The API server does not enforce `format: int32` on custom
+ * resources (2^31 is stored, then overflows in the Deployment built from it), so the
+ * range is spelled out; a field's own minimum or maximum narrows it.
+ */
+export const INT32_MAX = 2 ** 31 - 1;
+export const int32 = (opts: SchemaOptions = {}) =>
+  Type.Integer({ format: 'int32', minimum: -INT32_MAX - 1, maximum: INT32_MAX, ...opts });
 
 export const stringMap = (description: string, opts: SchemaOptions = {}) =>
   Type.Record(Type.String(), Type.String(), { description, ...opts });
