@@ -1,10 +1,15 @@
 // Fault test R3: hundreds of invalid and hostile specs across the four kinds.
 // Each is refused at apply time (schema, CEL, name rules) or accepted and
 // reported Ready=False with a reason; the operator keeps running, does not
-// hot-loop, and leaves valid neighbours' children alone.
+// hot-loop, leaves valid neighbours (one or more of each kind) alone, and can
+// still delete every hostile object, tenants' finalizers included.
 import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { setupPrismBackend, type PrismBackendReconciler } from '../../src/controllers/prismbackend.js';
+import { setupPrismNamespace } from '../../src/controllers/prismnamespace.js';
 import { setupPrismPattern } from '../../src/controllers/prismpattern.js';
-import { KubeApiError } from '../../src/runtime/kube-client.js';
+import { setupPrismStack } from '../../src/controllers/prismstack.js';
+import { CONTENT_TYPE, KubeApiError } from '../../src/runtime/kube-client.js';
 import type { Manager } from '../../src/runtime/manager.js';
 import type { Obj } from '../../src/runtime/object.js';
 import { kubectl, newNamespace } from '../support/env.js';
@@ -15,10 +20,11 @@ import { inPool, listAll } from '../support/pattern-load.js';
 import { crdDir } from '../support/paths.js';
 import { eventually, sleep } from '../support/wait.js';
 
-/** Kinds whose reconciler runs on this branch; the others are only checked for refusal at apply time. */
-const RECONCILED_KINDS: PrismKind[] = ['PrismPattern'];
+/** Every accepted object of these kinds must end Ready=False with a reason. */
+const RECONCILED_KINDS: PrismKind[] = ['PrismPattern', 'PrismBackend', 'PrismNamespace', 'PrismStack'];
 
 type Json = Record<string, any>;
+const MANAGED = 'app.kubernetes.io/managed-by=prism-operator';
 const collection = (ns: string, kind: PrismKind) =>
   `/apis/prism.io/v1alpha1/namespaces/${ns}/${PLURALS[kind]}`;
 
@@ -26,6 +32,11 @@ describe('hostile input (fault test R3)', function () {
   this.timeout(300_000);
   let ns: string;
   let mgr: Manager;
+  let backends: PrismBackendReconciler;
+  // Tenant Namespaces are cluster-scoped and named after their PrismNamespace: a prefix of
+  // this run keeps the hostile ones apart from any other run's (or their terminating leftovers).
+  const prefix = `bad${randomBytes(2).toString('hex')}`;
+  const tenantNs = () => `${ns}-tenant`;
 
   before(async () => {
     await kubectl('apply', '--server-side', '--force-conflicts', '-f', crdDir);
@@ -34,11 +45,50 @@ describe('hostile input (fault test R3)', function () {
     ns = await newNamespace('hostile');
     mgr = await testManager();
     setupPrismPattern(mgr);
+    // Loopback only: no hostile address is ever resolved or dialled.
+    backends = setupPrismBackend(mgr, { loopbackOnly: true });
+    setupPrismNamespace(mgr, { clusterScope: true, operatorNamespace: 'prism-system' });
+    setupPrismStack(mgr);
     await mgr.start();
   });
 
+  /** Deletes every Prism object here while the operator runs (tenants' finalizers need it). */
+  const deleteAll = async () => {
+    for (const kind of RECONCILED_KINDS)
+      await mgr.client.request({ method: 'DELETE', path: collection(ns, kind) });
+  };
+  const tenantsLeft = () => listAll(mgr.client, collection(ns, 'PrismNamespace'));
+
   after(async () => {
+    await deleteAll().catch(() => undefined);
+    const gone = await eventually(async () => (await tenantsLeft()).length === 0, {
+      timeoutMs: 60_000,
+      what: 'every PrismNamespace to be cleaned up',
+    }).catch(() => false);
+    // The test failed before its own deletion check: never leave the namespace stuck on a finalizer.
+    if (!gone) {
+      for (const t of await tenantsLeft()) {
+        await mgr.client
+          .request({
+            method: 'PATCH',
+            path: `${collection(ns, 'PrismNamespace')}/${t.metadata.name}`,
+            body: { metadata: { finalizers: null } },
+            contentType: CONTENT_TYPE.mergePatch,
+          })
+          .catch(() => undefined);
+      }
+    }
+    backends.stop();
     await mgr.stop();
+    // Whatever Namespace a tenant of this file made (the finalizers have deleted them by now).
+    await kubectl(
+      'delete',
+      'namespace',
+      '-l',
+      `prism.io/owner-namespace=${ns}`,
+      '--ignore-not-found',
+      '--timeout=180s',
+    );
     // Managers in later files watch every namespace: leave them nothing of ours to reconcile.
     await kubectl('delete', 'namespace', ns, '--timeout=180s');
   });
@@ -59,56 +109,107 @@ describe('hostile input (fault test R3)', function () {
     }
   };
 
+  const post = (kind: PrismKind, name: string, spec: Json) =>
+    mgr.client.request({
+      method: 'POST',
+      path: collection(ns, kind),
+      body: { apiVersion: 'prism.io/v1alpha1', kind, metadata: { name }, spec },
+    });
+
+  /** Valid neighbours of every kind, each with children of its own. */
+  const createNeighbours = async () => {
+    const pattern = {
+      pattern: 'consumer',
+      backend: 'kafka',
+      image: 'registry.invalid/consumer:1',
+      config: { 'a.yaml': 'a: 1\n' },
+      service: { port: 8080 },
+      resources: { requests: { cpu: '100m' } },
+    };
+    await post('PrismPattern', 'good-plain', pattern);
+    await post('PrismPattern', 'good-hpa', {
+      ...pattern,
+      autoscaling: { enabled: true, scaler: 'hpa', maxReplicas: 3, targetCPUUtilizationPercentage: 60 },
+    });
+    await post('PrismBackend', 'good-kafka', {
+      provider: 'kafka',
+      connection: { bootstrapServers: ['127.0.0.1:1'], topic: 'orders' },
+      healthCheck: { enabled: false },
+    });
+    await post('PrismNamespace', 'good-tenant', {
+      namespace: tenantNs(),
+      quota: { pods: 10, cpu: '2' },
+      limits: { defaultRequest: { cpu: '100m' }, default: { cpu: '500m' } },
+      isolation: 'strict',
+      access: [{ kind: 'Group', name: 'tenant-devs', role: 'edit' }],
+    });
+    await post('PrismStack', 'good-stack', {
+      proxy: { image: 'registry.invalid/prism-proxy:1' },
+      admin: { image: 'registry.invalid/prism-admin:1', replicas: 1 },
+    });
+  };
+
   /** Children of the valid neighbours, as the fields that change only when someone writes them. */
   const neighbourSnapshot = async () => {
     const snap: Record<string, string> = {};
-    for (const [path, field] of [
+    const collections = [
       [`/api/v1/namespaces/${ns}/configmaps`, 'rv'],
       [`/api/v1/namespaces/${ns}/services`, 'rv'],
+      [`/api/v1/namespaces/${ns}/serviceaccounts`, 'rv'],
+      [`/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`, 'rv'],
+      [`/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, 'rv'],
       [`/apis/autoscaling/v2/namespaces/${ns}/horizontalpodautoscalers`, 'generation'],
       [`/apis/apps/v1/namespaces/${ns}/deployments`, 'generation'],
-    ] as const) {
-      for (const o of await listAll(mgr.client, path, 'app.kubernetes.io/managed-by=prism-operator')) {
-        if (!o.metadata.name.startsWith('good-')) continue;
-        snap[`${path}/${o.metadata.name}`] =
-          field === 'rv' ? String(o.metadata.resourceVersion) : String(o.metadata.generation);
+      // The tenant's Namespace and what the operator puts in it.
+      [`/api/v1/namespaces`, 'rv'],
+      [`/api/v1/namespaces/${tenantNs()}/resourcequotas`, 'spec'],
+      [`/api/v1/namespaces/${tenantNs()}/limitranges`, 'rv'],
+      [`/apis/networking.k8s.io/v1/namespaces/${tenantNs()}/networkpolicies`, 'generation'],
+      [`/apis/rbac.authorization.k8s.io/v1/namespaces/${tenantNs()}/rolebindings`, 'rv'],
+    ] as const;
+    for (const [path, field] of collections) {
+      for (const o of await listAll<Obj & { spec?: unknown }>(mgr.client, path, MANAGED)) {
+        const name = o.metadata.name;
+        const ours = path.includes(tenantNs()) || name === tenantNs() || name.startsWith('good-');
+        if (!ours) continue;
+        snap[`${path}/${name}`] =
+          field === 'rv'
+            ? String(o.metadata.resourceVersion)
+            : field === 'spec'
+              ? JSON.stringify(o.spec)
+              : String(o.metadata.generation);
       }
     }
     return snap;
   };
 
+  const readyOf = (o: Obj & { status?: Json }) =>
+    (o.status?.conditions ?? []).find((c: Json) => c.type === 'Ready') as Json | undefined;
+
   it('refuses each of 500+ hostile specs at apply time or reports it Ready=False, without crashing, hot-looping or touching valid neighbours', async () => {
-    for (const [name, autoscaling] of [
-      ['good-plain', undefined],
-      ['good-hpa', { enabled: true, scaler: 'hpa', maxReplicas: 3, targetCPUUtilizationPercentage: 60 }],
-    ] as const) {
-      await mgr.client.request({
-        method: 'POST',
-        path: collection(ns, 'PrismPattern'),
-        body: {
-          apiVersion: 'prism.io/v1alpha1',
-          kind: 'PrismPattern',
-          metadata: { name },
-          spec: {
-            pattern: 'consumer',
-            backend: 'kafka',
-            image: 'registry.invalid/consumer:1',
-            config: { 'a.yaml': 'a: 1\n' },
-            service: { port: 8080 },
-            resources: { requests: { cpu: '100m' } },
-            ...(autoscaling ? { autoscaling } : {}),
-          },
-        },
-      });
-    }
-    await eventually(async () => Object.keys(await neighbourSnapshot()).length === 7, {
+    await createNeighbours();
+    // 2 + 2 + 1 + 2 ConfigMaps, Services, Deployments and the HPA of the patterns, the backend
+    // and the stack (proxy and admin, with the admin's ServiceAccount, Role and RoleBinding),
+    // then the tenant's Namespace, quota, limits, two NetworkPolicies and a RoleBinding.
+    const expected = 7 + 1 + 8 + 6;
+    await eventually(async () => Object.keys(await neighbourSnapshot()).length === expected, {
       timeoutMs: 60_000,
-      what: 'the valid patterns’ ConfigMaps, Services, Deployments and HPA',
+      what: `the valid neighbours’ ${expected} children`,
     });
+    await eventually(
+      async () => {
+        const t = await mgr.client.request<Obj & { status?: Json }>({
+          method: 'GET',
+          path: `${collection(ns, 'PrismNamespace')}/good-tenant`,
+        });
+        return readyOf(t)?.status === 'True';
+      },
+      { timeoutMs: 60_000, what: 'the valid tenant to be Ready (its quota enforced)' },
+    );
     await sleep(2000); // let the neighbours' own status writes finish
     const before = await neighbourSnapshot();
 
-    const cases = hostileCases();
+    const cases = hostileCases(prefix, { unmanagedNamespace: ns, managedNamespace: tenantNs() });
     expect(cases.length).to.be.at.least(500);
     const outcomes = new Map<HostileCase, Awaited<ReturnType<typeof create>>>();
     await inPool(cases, 8, async (c) => outcomes.set(c, await create(c)));
@@ -124,26 +225,39 @@ describe('hostile input (fault test R3)', function () {
     const accepted = cases.filter((c) => outcomes.get(c)!.accepted);
 
     // Every accepted object of a reconciled kind ends up with status for its generation and Ready=False + reason.
+    const notFalse: Record<string, string[]> = {};
+    const reasons: Record<string, Record<string, number>> = {};
     for (const kind of RECONCILED_KINDS) {
-      const names = new Set(accepted.filter((c) => c.kind === kind).map((c) => c.name));
-      const unresolved = await eventually(
+      const what = new Map(accepted.filter((c) => c.kind === kind).map((c) => [c.name, c.what]));
+      const items = await eventually(
         async () => {
-          const items = await listAll<Obj & { status?: Json }>(mgr.client, collection(ns, kind));
-          const pending = items.filter(
-            (o) => names.has(o.metadata.name) && o.status?.observedGeneration !== o.metadata.generation,
-          );
-          return pending.length === 0 ? items : undefined;
+          const all = await listAll<Obj & { status?: Json }>(mgr.client, collection(ns, kind));
+          const mine = all.filter((o) => what.has(o.metadata.name));
+          return mine.every((o) => o.status?.observedGeneration === o.metadata.generation) ? mine : undefined;
         },
         { timeoutMs: 120_000, what: `every accepted hostile ${kind} to get status` },
       );
-      const notFalse = unresolved
-        .filter((o) => names.has(o.metadata.name))
+      notFalse[kind] = items
         .filter((o) => {
-          const ready = (o.status?.conditions ?? []).find((c: Json) => c.type === 'Ready');
+          const ready = readyOf(o);
           return !(ready?.status === 'False' && /^[A-Z][A-Za-z]+$/.test(ready.reason) && ready.message);
         })
-        .map((o) => o.metadata.name);
-      expect(notFalse, `accepted ${kind}s without Ready=False and a reason`).to.deep.equal([]);
+        .map((o) => `${o.metadata.name}: ${what.get(o.metadata.name)} (Ready ${readyOf(o)?.status})`);
+      reasons[kind] = {};
+      for (const o of items) {
+        const reason = String(readyOf(o)?.reason);
+        reasons[kind][reason] = (reasons[kind][reason] ?? 0) + 1;
+      }
+    }
+    expect(notFalse, 'accepted objects without Ready=False and a reason').to.deep.equal(
+      Object.fromEntries(RECONCILED_KINDS.map((k) => [k, []])),
+    );
+    for (const kind of RECONCILED_KINDS) {
+      const n = cases.filter((c) => c.kind === kind).length;
+      const ok = Object.values(reasons[kind]!).reduce((a, b) => a + b, 0);
+      process.stdout.write(
+        `      ${kind}: ${n} cases, ${n - ok} refused at apply, ${ok} Ready=False ${JSON.stringify(reasons[kind])}\n`,
+      );
     }
 
     // No hot loop: in a quiet 10 s, each object is reconciled at most about once.
@@ -153,5 +267,20 @@ describe('hostile input (fault test R3)', function () {
     expect(quietReconciles).to.be.at.most(accepted.length + 2);
     expect(await counterSum(mgr, 'controller_runtime_reconcile_panics_total')).to.equal(0);
     expect(await neighbourSnapshot()).to.deep.equal(before);
+  });
+
+  it('deletes every hostile object, none left on a finalizer', async () => {
+    await deleteAll();
+    for (const kind of RECONCILED_KINDS) {
+      await eventually(async () => (await listAll(mgr.client, collection(ns, kind))).length === 0, {
+        timeoutMs: 60_000,
+        what: `every ${kind} to be gone`,
+      });
+    }
+    await eventually(
+      async () =>
+        (await listAll(mgr.client, '/api/v1/namespaces', `prism.io/owner-namespace=${ns}`)).length === 0,
+      { timeoutMs: 90_000, what: 'every tenant Namespace of this file to be deleted' },
+    );
   });
 });
