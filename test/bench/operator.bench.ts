@@ -274,7 +274,7 @@ async function baseline(
 
 /**
  * UPDATES spec changes over the N patterns; counts the reconciles they cost and the queue adds
- * they caused (adds minus reconciles is what the queue deduplicated).
+ * (as in client-go, an add of a key that is already waiting is not counted: it is deduplicated).
  */
 async function updateStorm(
   client: KubeClient,
