@@ -16,7 +16,7 @@ export async function machineInfo(binDir: string): Promise<Record<string, unknow
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     kernel: release(),
     loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
-    note: 'shared machine: other jobs ran at the same time, so timings are noisy; compare ratios and counts',
+    note: 'etcd, kube-apiserver, kube-controller-manager, the operator and the client share these CPUs, and timings vary between runs: compare ratios and counts',
     versions: {
       node: process.version,
       etcd: await version('etcd', '--version'),

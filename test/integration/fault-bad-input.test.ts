@@ -9,7 +9,7 @@ import { setupPrismBackend, type PrismBackendReconciler } from '../../src/contro
 import { setupPrismNamespace } from '../../src/controllers/prismnamespace.js';
 import { setupPrismPattern } from '../../src/controllers/prismpattern.js';
 import { setupPrismStack } from '../../src/controllers/prismstack.js';
-import { CONTENT_TYPE, KubeApiError } from '../../src/runtime/kube-client.js';
+import { KubeApiError } from '../../src/runtime/kube-client.js';
 import type { Manager } from '../../src/runtime/manager.js';
 import type { Obj } from '../../src/runtime/object.js';
 import { kubectl, newNamespace } from '../support/env.js';
@@ -18,6 +18,7 @@ import { installKedaCrds } from '../support/keda.js';
 import { counterSum, testManager } from '../support/manager.js';
 import { inPool, listAll } from '../support/pattern-load.js';
 import { crdDir } from '../support/paths.js';
+import { releaseTenants } from '../support/tenant-cleanup.js';
 import { eventually, sleep } from '../support/wait.js';
 
 /** Every accepted object of these kinds must end Ready=False with a reason. */
@@ -57,27 +58,10 @@ describe('hostile input (fault test R3)', function () {
     for (const kind of RECONCILED_KINDS)
       await mgr.client.request({ method: 'DELETE', path: collection(ns, kind) });
   };
-  const tenantsLeft = () => listAll(mgr.client, collection(ns, 'PrismNamespace'));
 
   after(async () => {
     await deleteAll().catch(() => undefined);
-    const gone = await eventually(async () => (await tenantsLeft()).length === 0, {
-      timeoutMs: 60_000,
-      what: 'every PrismNamespace to be cleaned up',
-    }).catch(() => false);
-    // The test failed before its own deletion check: never leave the namespace stuck on a finalizer.
-    if (!gone) {
-      for (const t of await tenantsLeft()) {
-        await mgr.client
-          .request({
-            method: 'PATCH',
-            path: `${collection(ns, 'PrismNamespace')}/${t.metadata.name}`,
-            body: { metadata: { finalizers: null } },
-            contentType: CONTENT_TYPE.mergePatch,
-          })
-          .catch(() => undefined);
-      }
-    }
+    await releaseTenants(mgr.client, ns);
     backends.stop();
     await mgr.stop();
     // Whatever Namespace a tenant of this file made (the finalizers have deleted them by now).

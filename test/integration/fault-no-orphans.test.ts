@@ -12,7 +12,7 @@ import { setupPrismNamespace } from '../../src/controllers/prismnamespace.js';
 import { setupPrismPattern } from '../../src/controllers/prismpattern.js';
 import { setupPrismStack } from '../../src/controllers/prismstack.js';
 import { roleBindingName } from '../../src/resources/tenant-access.js';
-import { CONTENT_TYPE, isNotFound } from '../../src/runtime/kube-client.js';
+import { isNotFound } from '../../src/runtime/kube-client.js';
 import type { Manager } from '../../src/runtime/manager.js';
 import type { Obj } from '../../src/runtime/object.js';
 import { kubectl, newNamespace } from '../support/env.js';
@@ -20,6 +20,7 @@ import { installKedaCrds } from '../support/keda.js';
 import { testManager } from '../support/manager.js';
 import { listAll, loadSpec } from '../support/pattern-load.js';
 import { crdDir } from '../support/paths.js';
+import { releaseTenants } from '../support/tenant-cleanup.js';
 import { eventually } from '../support/wait.js';
 
 type Json = Record<string, any>;
@@ -176,27 +177,11 @@ describe('no orphans after deletion (fault test R5)', function () {
       });
     }
   };
-  const tenantsLeft = () => listAll(mgr.client, `${PRISM}/namespaces/${ns}/prismnamespaces`);
 
   after(async () => {
     // Only left over when the test failed; the tenants' finalizer needs the operator running.
     await deleteOwners().catch(() => undefined);
-    const gone = await eventually(async () => (await tenantsLeft()).length === 0, {
-      timeoutMs: 60_000,
-      what: 'every PrismNamespace to be cleaned up',
-    }).catch(() => false);
-    if (!gone) {
-      for (const t of await tenantsLeft()) {
-        await mgr.client
-          .request({
-            method: 'PATCH',
-            path: `${PRISM}/namespaces/${ns}/prismnamespaces/${t.metadata.name}`,
-            body: { metadata: { finalizers: null } },
-            contentType: CONTENT_TYPE.mergePatch,
-          })
-          .catch(() => undefined);
-      }
-    }
+    await releaseTenants(mgr.client, ns);
     backends.stop();
     await mgr.stop();
     // The retained Namespace (no longer labelled), and any tenant Namespace a failure left behind.
