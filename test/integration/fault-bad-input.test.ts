@@ -244,11 +244,20 @@ describe('hostile input (fault test R3)', function () {
       );
     }
 
-    // No hot loop: in a quiet 10 s, each object is reconciled at most about once.
-    const r0 = await counterSum(mgr, 'controller_runtime_reconcile_total');
-    await sleep(10_000);
-    const quietReconciles = (await counterSum(mgr, 'controller_runtime_reconcile_total')) - r0;
-    expect(quietReconciles).to.be.at.most(accepted.length + 2);
+    // No hot loop: the operator settles into a 10 s window in which each object is reconciled at most
+    // about once. Not necessarily the first window: kube-controller-manager may still be creating the
+    // accepted objects' ReplicaSets and Pods, and each Deployment status change it makes is real news
+    // to the pattern (and to its stack). A hot loop never settles, so every window would fail.
+    const windows: number[] = [];
+    for (let w = 0; w < 6; w++) {
+      const r0 = await counterSum(mgr, 'controller_runtime_reconcile_total');
+      await sleep(10_000);
+      windows.push((await counterSum(mgr, 'controller_runtime_reconcile_total')) - r0);
+      if (windows.at(-1)! <= accepted.length + 2) break;
+    }
+    expect(windows.at(-1), `reconciles per 10 s window: ${windows.join(', ')}`).to.be.at.most(
+      accepted.length + 2,
+    );
     expect(await counterSum(mgr, 'controller_runtime_reconcile_panics_total')).to.equal(0);
     expect(await neighbourSnapshot()).to.deep.equal(before);
   });
