@@ -1,8 +1,9 @@
 // A small Kubernetes REST client over node:https, configured from a kubeconfig
-// (ours or client-node's, see kubeconfig.ts). The runtime owns its HTTP (rather than client-node's generated
-// APIs) for four reasons: raw JSON in and out (client-node's model serializer
-// drops fields it has no attribute for), keep-alive connection reuse, watch
-// streams with our own inactivity timeout, and one place to count requests.
+// (ours or client-node's, see kubeconfig.ts). The runtime owns its HTTP
+// (rather than client-node's generated APIs) for four reasons: raw JSON in and
+// out (client-node's model serializer drops fields it has no attribute for),
+// keep-alive connection reuse, watch streams with our own inactivity timeout,
+// and one place to count requests.
 import { Agent, request as httpsRequest, type RequestOptions as HttpsRequestOptions } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';

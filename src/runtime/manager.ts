@@ -5,56 +5,29 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { KubeConfigLike } from './kubeconfig.js';
-import { Applier, type Obj, type WriteCounter } from './apply.js';
-import { ChangeNotes } from './change-notes.js';
+import { Applier, type Obj } from './apply.js';
 import { RestMapper } from './discovery.js';
 import { EventRecorder } from './events.js';
 import { Informer, type InformerOptions, type KubeObject, type ResourceRef } from './informer.js';
 import { KubeClient, type RequestObserver } from './kube-client.js';
 import { LeaderElector } from './leader-election.js';
 import type { Logger } from './logger.js';
-import { OperatorMetrics, type ReconcileOutcome } from './metrics.js';
+import { OperatorMetrics } from './metrics.js';
 import { relatedChanged, specOrMetadataChanged, type UpdatePredicate } from './predicates.js';
 import { controllerName, parseKey } from './keys.js';
+import { runReconcile, type Reconciler } from './reconcile-run.js';
 import { QueueMetrics } from './queue-metrics.js';
 import { defaultControllerRateLimiter } from './ratelimit.js';
 import { HttpServer } from './server.js';
 import { WorkQueue } from './workqueue.js';
 
-export interface ReconcileRequest {
-  key: string;
-  kind: string;
-  namespace: string;
-  name: string;
-}
-
-export interface ReconcileContext extends ReconcileRequest {
-  log: Logger;
-  /** Writes this reconcile made; pass to Applier calls. */
-  writes: WriteCounter;
-  /** Aborted when leadership is lost or the manager stops. */
-  signal: AbortSignal;
-  /** Children this reconcile created, updated or deleted: one Normal event per owner when it ends. */
-  changes: ChangeNotes;
-}
-
-export interface ReconcileResult {
-  requeueAfterMs?: number;
-}
-
-export interface Reconciler {
-  /** The kind whose keys this reconciler handles, e.g. PrismPattern. */
-  readonly kind: string;
-  reconcile(ctx: ReconcileContext): Promise<ReconcileResult | undefined>;
-}
-
-/** An error retrying cannot fix: logged and counted, not requeued with backoff. */
-export class TerminalError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'TerminalError';
-  }
-}
+export {
+  TerminalError,
+  type ReconcileContext,
+  type ReconcileRequest,
+  type ReconcileResult,
+  type Reconciler,
+} from './reconcile-run.js';
 
 export interface ManagerConfig {
   fieldManager: string;
@@ -329,47 +302,14 @@ export class Manager {
       this.log.warn('no reconciler for key', { key });
       return;
     }
-    const controller = controllerName(req.kind);
-    const log = this.log.child({ controller, namespace: req.namespace, name: req.name });
-    const signal = this.leaderAbort.signal;
-    const ctx: ReconcileContext = { ...req, log, writes: { writes: 0 }, changes: new ChangeNotes(), signal };
-    const started = performance.now();
-    this.metrics.activeWorkers.inc({ controller });
-    let outcome: ReconcileOutcome = 'success';
-    let error: unknown;
-    try {
-      const result = await reconciler.reconcile(ctx);
-      this.queue.forget(key);
-      if (result?.requeueAfterMs !== undefined && result.requeueAfterMs > 0) {
-        outcome = 'requeue_after';
-        this.queue.addAfter(key, result.requeueAfterMs);
-      }
-    } catch (err) {
-      error = err;
-      outcome = 'error';
-      this.metrics.reconcileErrors.inc({ controller });
-      if (err instanceof TerminalError) {
-        this.metrics.terminalErrors.inc({ controller });
-        this.queue.forget(key);
-      } else if (this.isLeader()) {
-        // Leadership may have been lost while the reconcile ran.
-        this.queue.addRateLimited(key);
-      }
-    } finally {
-      this.metrics.activeWorkers.dec({ controller });
-      ctx.changes.flush(this.recorder); // what was done stays told, even when a later step failed
-    }
-    const seconds = (performance.now() - started) / 1000;
-    this.metrics.reconcileTime.observe({ controller }, seconds);
-    this.metrics.reconcileTotal.inc({ controller, result: outcome });
-    const summary = { result: outcome, durationMs: Math.round(seconds * 1000), writes: ctx.writes.writes };
-    if (error)
-      log.error('reconcile failed', {
-        ...summary,
-        error: errorMessage(error),
-        retries: this.queue.numRequeues(key),
-      });
-    else log.info('reconciled', summary);
+    await runReconcile(reconciler, req, {
+      queue: this.queue,
+      metrics: this.metrics,
+      recorder: this.recorder,
+      log: this.log,
+      signal: this.leaderAbort.signal,
+      isLeader: () => this.isLeader(),
+    });
   }
 
   /** Graceful stop: finish in-flight reconciles, release the lease, stop caches and the server. */
@@ -397,10 +337,6 @@ export class Manager {
     await this.server?.stop();
     this.client.close();
   }
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function hostOf(kc: KubeConfigLike): string {

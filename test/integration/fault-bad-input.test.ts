@@ -18,7 +18,7 @@ import { installKedaCrds } from '../support/keda.js';
 import { counterSum, testManager } from '../support/manager.js';
 import { inPool, listAll } from '../support/pattern-load.js';
 import { crdDir } from '../support/paths.js';
-import { releaseTenants } from '../support/tenant-cleanup.js';
+import { deleteTenantNamespaces, releaseTenants } from '../support/tenant-cleanup.js';
 import { eventually, sleep } from '../support/wait.js';
 
 /** Every accepted object of these kinds must end Ready=False with a reason. */
@@ -65,14 +65,7 @@ describe('hostile input (fault test R3)', function () {
     backends.stop();
     await mgr.stop();
     // Whatever Namespace a tenant of this file made (the finalizers have deleted them by now).
-    await kubectl(
-      'delete',
-      'namespace',
-      '-l',
-      `prism.io/owner-namespace=${ns}`,
-      '--ignore-not-found',
-      '--timeout=180s',
-    );
+    await deleteTenantNamespaces(ns);
     // Managers in later files watch every namespace: leave them nothing of ours to reconcile.
     await kubectl('delete', 'namespace', ns, '--timeout=180s');
   });

@@ -20,7 +20,7 @@ import { installKedaCrds } from '../support/keda.js';
 import { testManager } from '../support/manager.js';
 import { listAll, loadSpec } from '../support/pattern-load.js';
 import { crdDir } from '../support/paths.js';
-import { releaseTenants } from '../support/tenant-cleanup.js';
+import { deleteTenantNamespaces, releaseTenants } from '../support/tenant-cleanup.js';
 import { eventually } from '../support/wait.js';
 
 type Json = Record<string, any>;
@@ -186,14 +186,7 @@ describe('no orphans after deletion (fault test R5)', function () {
     await mgr.stop();
     // The retained Namespace (no longer labelled), and any tenant Namespace a failure left behind.
     await kubectl('delete', 'namespace', keptNs(ns), '--ignore-not-found', '--timeout=180s');
-    await kubectl(
-      'delete',
-      'namespace',
-      '-l',
-      `prism.io/owner-namespace=${ns}`,
-      '--ignore-not-found',
-      '--timeout=180s',
-    );
+    await deleteTenantNamespaces(ns);
     // Managers in later files watch every namespace: leave them nothing of ours to reconcile.
     await kubectl('delete', 'namespace', ns, '--timeout=180s');
   });

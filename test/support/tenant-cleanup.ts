@@ -2,6 +2,7 @@
 // finalizer needs the operator running, and a failed test must never leave
 // its namespace stuck on one.
 import { CONTENT_TYPE, type KubeClient } from '../../src/runtime/kube-client.js';
+import { kubectl } from './env.js';
 import { listAll } from './pattern-load.js';
 import { eventually } from './wait.js';
 
@@ -24,4 +25,16 @@ export async function releaseTenants(client: KubeClient, ns: string): Promise<vo
       })
       .catch(() => undefined);
   }
+}
+
+/** Deletes whatever Namespace a tenant in `ns` made (labelled with its owner's namespace). */
+export async function deleteTenantNamespaces(ns: string): Promise<void> {
+  await kubectl(
+    'delete',
+    'namespace',
+    '-l',
+    `prism.io/owner-namespace=${ns}`,
+    '--ignore-not-found',
+    '--timeout=180s',
+  );
 }
